@@ -1,0 +1,308 @@
+"""Making tensors: ``tensor``, ``zeros``, ``arange``, ``randn``, ... and ``manual_seed``.
+
+Data is first turned into a host NumPy array of the right dtype, then handed to the device's
+backend (a copy to the GPU; no copy on the CPU when none is needed). Random numbers come from
+the backend of the target device, each with its own generator, all reseeded by ``manual_seed``.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import _dtype
+from ._dtype import get_default_dtype, to_dtype
+from ._tensor import Tensor, _concrete
+from .backends import _BACKENDS
+from .backends import device as Device
+
+__all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange",
+           "linspace", "eye", "rand", "randn", "randint", "randperm", "zeros_like",
+           "ones_like", "full_like", "empty_like", "rand_like", "randn_like", "randint_like",
+           "manual_seed", "initial_seed", "seed"]
+
+_initial_seed = 67280421310721  # PyTorch's default seed; fixed, so runs are reproducible
+
+
+def _device(device) -> Device:
+    return _concrete(Device(device if device is not None else "cpu"))
+
+
+def _infer_dtype(data):
+    """The dtype PyTorch infers for nested Python data: bool < int64 < default float."""
+    kinds = set()
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, list | tuple):
+            stack.extend(x)
+        elif isinstance(x, Tensor):
+            kinds.add(x.dtype)
+        elif isinstance(x, bool | np.bool_):
+            kinds.add(_dtype.bool)
+        elif isinstance(x, numbers.Integral):
+            kinds.add(_dtype.int64)
+        elif isinstance(x, numbers.Real):
+            kinds.add(get_default_dtype())
+        else:
+            raise TypeError(f"tensor: could not infer dtype of {type(x).__name__}")
+    result = _dtype.float32 if not kinds else None
+    for k in kinds:
+        result = k if result is None else _dtype.promote_types(result, k)
+    return result
+
+
+def _host_array(data, dtype, op: str) -> np.ndarray:
+    """`data` (nested lists, scalars, arrays, tensors) as a host array of `dtype`."""
+    if isinstance(data, Tensor):
+        array = data._device.backend.to_numpy(data._data)
+    elif isinstance(data, np.ndarray):
+        array = data
+    elif isinstance(data, list | tuple) and any(isinstance(x, Tensor) for x in data):
+        array = np.stack([_host_array(x, dtype, op) for x in data]) if data else np.zeros(0)
+    else:
+        try:
+            array = np.asarray(data)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"{op}: cannot make a tensor from {type(data).__name__}: {e}") from None
+        if array.dtype == object:
+            raise ValueError(f"{op}: expected a sequence of equal-length sequences of numbers "
+                             f"(ragged nested sequences cannot make a tensor)")
+    if dtype is not None:
+        if array.dtype.kind == "f" and dtype.numpy.kind in "iub" and array.size:
+            if not np.all(np.isfinite(array)) or not np.all(array == np.trunc(array)):
+                raise TypeError(f"{op}: refusing to truncate non-integer values to {dtype}")
+        array = array.astype(dtype.numpy, copy=False)
+    else:
+        _dtype.from_numpy_dtype(array.dtype)  # raises for unsupported dtypes (object, complex)
+    return array
+
+
+def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of `data` (Python numbers, nested lists, arrays)."""
+    dev = _device(device)
+    dt = to_dtype(dtype, "tensor") if dtype is not None else None
+    if dt is None and not isinstance(data, np.ndarray | Tensor):
+        dt = _infer_dtype(data)
+    array = _host_array(data, dt, "tensor")
+    if dev.type == "cpu":
+        array = np.array(array, copy=True)
+    t = Tensor._make(dev.backend.from_numpy(array, dev.index), dev)
+    return t.requires_grad_(requires_grad) if requires_grad else t
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """Like `tensor`, but shares memory with a NumPy array or tensor when it can."""
+    if isinstance(data, Tensor):
+        return data.to(device=device, dtype=dtype)
+    dev = _device(device)
+    dt = to_dtype(dtype, "as_tensor") if dtype is not None else None
+    if dt is None and not isinstance(data, np.ndarray):
+        dt = _infer_dtype(data)
+    array = _host_array(data, dt, "as_tensor")
+    return Tensor._make(dev.backend.from_numpy(array, dev.index), dev)
+
+
+def from_numpy(ndarray: np.ndarray) -> Tensor:
+    """A CPU tensor sharing memory with `ndarray` (changes show in both)."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"from_numpy: expected np.ndarray (got {type(ndarray).__name__})")
+    _dtype.from_numpy_dtype(ndarray.dtype)
+    return Tensor._make(ndarray, Device("cpu"))
+
+
+def _shape(op: str, size) -> tuple:
+    if len(size) == 1 and isinstance(size[0], list | tuple):
+        size = tuple(size[0])
+    for s in size:
+        if not isinstance(s, int | np.integer) or isinstance(s, bool) or s < 0:
+            raise ValueError(f"{op}: sizes must be non-negative ints, got {tuple(size)}")
+    return tuple(int(s) for s in size)
+
+
+def _filled(op, size, fill, dtype, device, requires_grad):
+    dev = _device(device)
+    dt = to_dtype(dtype, op) if dtype is not None else get_default_dtype()
+    shape = _shape(op, size)
+    xp = dev.backend.xp
+    with dev.backend.device_context(dev.index or 0):
+        if fill is None:
+            array = xp.empty(shape, dtype=dt.numpy)
+        else:
+            array = xp.full(shape, fill, dtype=dt.numpy)
+    t = Tensor._make(array, dev)
+    return t.requires_grad_(requires_grad) if requires_grad else t
+
+
+def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _filled("zeros", size, 0, dtype, device, requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _filled("ones", size, 1, dtype, device, requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _filled("empty", size, None, dtype, device, requires_grad)
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of `size` filled with `fill_value` (its dtype inferred from the value)."""
+    if dtype is None:
+        dtype = _dtype.scalar_dtype(fill_value)
+    return _filled("full", (tuple(size),) if isinstance(size, list | tuple) else (size,),
+                   fill_value, dtype, device, requires_grad)
+
+
+def _like(name, maker):
+    def like(input, *, dtype=None, device=None, requires_grad: bool = False, **kwargs):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}(): argument 'input' must be Tensor, not "
+                            f"{type(input).__name__}")
+        return maker(tuple(input.shape), dtype=dtype or input.dtype,
+                     device=device or input.device, requires_grad=requires_grad, **kwargs)
+    like.__name__ = like.__qualname__ = name
+    return like
+
+
+zeros_like = _like("zeros_like", zeros)
+ones_like = _like("ones_like", ones)
+empty_like = _like("empty_like", empty)
+
+
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return full(tuple(input.shape), fill_value, dtype=dtype or input.dtype,
+                device=device or input.device, requires_grad=requires_grad)
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None,
+           requires_grad: bool = False) -> Tensor:
+    """Values from `start` to `end` (excluded) by `step`; int64 unless a bound is a float."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(f"arange: upper bound and larger bound inconsistent with step sign "
+                           f"(start={start}, end={end}, step={step})")
+    if dtype is None:
+        ints = all(isinstance(v, int | np.integer) for v in (start, end, step))
+        dtype = _dtype.int64 if ints else get_default_dtype()
+    dt = to_dtype(dtype, "arange")
+    array = np.arange(start, end, step, dtype=np.float64 if dt.is_floating_point else np.int64)
+    return _from_host(array.astype(dt.numpy), device, requires_grad)
+
+
+def linspace(start, end, steps: int, *, dtype=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    if steps < 0:
+        raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
+    dt = to_dtype(dtype, "linspace") if dtype is not None else get_default_dtype()
+    return _from_host(np.linspace(start, end, steps).astype(dt.numpy), device, requires_grad)
+
+
+def eye(n: int, m: int | None = None, *, dtype=None, device=None,
+        requires_grad: bool = False) -> Tensor:
+    dt = to_dtype(dtype, "eye") if dtype is not None else get_default_dtype()
+    return _from_host(np.eye(n, m, dtype=dt.numpy), device, requires_grad)
+
+
+def _from_host(array, device, requires_grad) -> Tensor:
+    dev = _device(device)
+    t = Tensor._make(dev.backend.from_numpy(array, dev.index), dev)
+    return t.requires_grad_(requires_grad) if requires_grad else t
+
+
+# -- random -------------------------------------------------------------------------------
+def _random(op, size, dtype, device, requires_grad, draw):
+    dev = _device(device)
+    dt = to_dtype(dtype, op) if dtype is not None else get_default_dtype()
+    if not dt.is_floating_point:
+        raise TypeError(f"{op}: expected a floating dtype, got {dt}")
+    array = draw(dev.backend, _shape(op, size), dt.numpy, dev.index)
+    t = Tensor._make(array, dev)
+    return t.requires_grad_(requires_grad) if requires_grad else t
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Samples of U[0, 1)."""
+    return _random("rand", size, dtype, device, requires_grad,
+                   lambda b, s, d, i: b.random_uniform(s, d, i))
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Samples of N(0, 1)."""
+    return _random("randn", size, dtype, device, requires_grad,
+                   lambda b, s, d, i: b.random_normal(s, d, i))
+
+
+def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
+            requires_grad: bool = False) -> Tensor:
+    """Integers uniform in [low, high); ``randint(high, size)`` starts at 0."""
+    if size is None:
+        if high is None or not isinstance(high, tuple | list):
+            raise TypeError("randint: expected randint(low, high, size) or randint(high, size)")
+        low, high, size = 0, low, high
+    if high is None:
+        raise TypeError("randint: missing 'high'")
+    if low >= high:
+        raise RuntimeError(f"randint: expected low < high, got low={low}, high={high}")
+    dev = _device(device)
+    array = dev.backend.random_integers(int(low), int(high), _shape("randint", (size,)), dev.index)
+    t = Tensor._make(array, dev)
+    if dtype is not None:
+        t = t.to(dtype=dtype)
+    return t
+
+
+def randperm(n: int, *, generator=None, dtype=None, device=None) -> Tensor:
+    """A random permutation of 0..n-1."""
+    if n < 0:
+        raise RuntimeError(f"randperm: n must be non-negative, got {n}")
+    dev = _device(device)
+    t = Tensor._make(dev.backend.random_permutation(int(n), dev.index), dev)
+    return t.to(dtype=dtype) if dtype is not None else t
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return rand(tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device,
+                requires_grad=requires_grad)
+
+
+def randn_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return randn(tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device,
+                 requires_grad=requires_grad)
+
+
+def randint_like(input, low, high=None, *, dtype=None, device=None) -> Tensor:
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype,
+                   device=device or input.device)
+
+
+def manual_seed(seed: int):
+    """Seed the random generators of every backend (CPU, GPU and the fake GPU)."""
+    global _initial_seed
+    seed = int(seed)
+    if not 0 <= seed < 2 ** 64:
+        raise ValueError(f"manual_seed: seed must be in [0, 2**64), got {seed}")
+    _initial_seed = seed
+    for backend in _BACKENDS.values():
+        if backend.name == "cuda" and not backend.is_available():
+            continue
+        backend.manual_seed(seed)
+
+
+def initial_seed() -> int:
+    return _initial_seed
+
+
+def seed() -> int:
+    """Seed every generator from the operating system's entropy and return the seed."""
+    s = int(np.random.SeedSequence().entropy % (2 ** 63))
+    manual_seed(s)
+    return s
+
+
+manual_seed(_initial_seed)

@@ -1,0 +1,522 @@
+"""Elementwise operations: arithmetic, math functions, comparisons.
+
+Each differentiable op is a `Function` whose forward works on arrays and whose backward
+works on Tensors. Broadcasting needs no care here: the engine sums each gradient back to
+its input's shape. Lecture 000 ("Going deeper") derives the backward of a fully connected
+layer from exactly these pieces.
+"""
+from __future__ import annotations
+
+import math
+
+from .._tensor import Tensor
+from ..autograd.function import Function
+from .operands import binary, floating, tensor_arg
+
+
+class _ArrayFunction(Function):
+    _array_forward = True
+
+
+# -- arithmetic ---------------------------------------------------------------------------
+class Add(_ArrayFunction):
+    """y = a + b;  ∂y/∂a = ∂y/∂b = 1."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, g
+
+
+class Sub(_ArrayFunction):
+    """y = a - b;  ∂y/∂a = 1, ∂y/∂b = -1."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, -g if ctx.needs_input_grad[1] else None
+
+
+class Mul(_ArrayFunction):
+    """y = a·b;  ∂y/∂a = b, ∂y/∂b = a."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        ga = g * b if ctx.needs_input_grad[0] else None
+        gb = g * a if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Div(_ArrayFunction):
+    """y = a / b;  ∂y/∂a = 1/b, ∂y/∂b = -a/b²."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        ga = g / b if ctx.needs_input_grad[0] else None
+        gb = -g * a / (b * b) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Neg(_ArrayFunction):
+    """y = -x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return -x
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+
+class Pow(_ArrayFunction):
+    """y = aᵇ;  ∂y/∂a = b·aᵇ⁻¹, ∂y/∂b = aᵇ·ln a (taken as 0 where a = 0, as PyTorch does)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        y = a ** b
+        ctx.save_for_backward(a, b, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b, y = ctx.saved_tensors
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = g * b * a ** (b - 1) if isinstance(b, Tensor) or b != 0 else g * 0
+        if ctx.needs_input_grad[1]:
+            if isinstance(a, Tensor):
+                safe = where(a == 0, 1.0, a)  # ln 0 would poison the zero-base entries
+                gb = where(a == 0, 0.0, g * y * log(safe))
+            else:
+                gb = g * y * math.log(a)
+        return ga, gb
+
+
+class Maximum(_ArrayFunction):
+    """y = max(a, b); the gradient goes to the larger input, half to each on ties."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        xp = ctx.xp
+        ctx.save_for_backward(((a > b) + 0.5 * (a == b)).astype(a.dtype))
+        return xp.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        share_a, = ctx.saved_tensors
+        return g * share_a, g * (1 - share_a)
+
+
+class Minimum(_ArrayFunction):
+    """y = min(a, b); the gradient goes to the smaller input, half to each on ties."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        xp = ctx.xp
+        ctx.save_for_backward(((a < b) + 0.5 * (a == b)).astype(a.dtype))
+        return xp.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        share_a, = ctx.saved_tensors
+        return g * share_a, g * (1 - share_a)
+
+
+class Where(_ArrayFunction):
+    """y = a where cond else b; the gradient is routed the same way."""
+
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.save_for_backward(cond)
+        return ctx.xp.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        cond, = ctx.saved_tensors
+        zero = 0.0
+        ga = where(cond, g, zero) if ctx.needs_input_grad[1] else None
+        gb = where(cond, zero, g) if ctx.needs_input_grad[2] else None
+        return None, ga, gb
+
+
+# -- math functions -----------------------------------------------------------------------
+class Exp(_ArrayFunction):
+    """y = eˣ;  dy/dx = y."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = ctx.xp.exp(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        return g * y
+
+
+class Log(_ArrayFunction):
+    """y = ln x;  dy/dx = 1/x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.log(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return g / x
+
+
+class Sqrt(_ArrayFunction):
+    """y = √x;  dy/dx = 1/(2y)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = ctx.xp.sqrt(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        return g / (2 * y)
+
+
+class Abs(_ArrayFunction):
+    """y = |x|;  dy/dx = sign(x) (0 at 0, as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(ctx.xp.sign(x))
+        return ctx.xp.abs(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        s, = ctx.saved_tensors
+        return g * s
+
+
+class Sin(_ArrayFunction):
+    """y = sin x;  dy/dx = cos x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.sin(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return g * cos(x)
+
+
+class Cos(_ArrayFunction):
+    """y = cos x;  dy/dx = -sin x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.cos(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return -g * sin(x)
+
+
+class Tanh(_ArrayFunction):
+    """y = tanh x;  dy/dx = 1 - y²."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = ctx.xp.tanh(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        return g * (1 - y * y)
+
+
+class Sigmoid(_ArrayFunction):
+    """y = 1/(1 + e⁻ˣ), computed without overflow;  dy/dx = y(1 - y)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        xp = ctx.xp
+        e = xp.exp(-xp.abs(x))  # never overflows; then pick the stable form per sign
+        y = xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        return g * y * (1 - y)
+
+
+class Relu(_ArrayFunction):
+    """y = max(x, 0);  dy/dx = 1 where x > 0, else 0."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x > 0)
+        return ctx.xp.maximum(x, 0)
+
+    @staticmethod
+    def backward(ctx, g):
+        mask, = ctx.saved_tensors
+        return g * mask
+
+
+class Clamp(_ArrayFunction):
+    """y = min(max(x, lo), hi);  dy/dx = 1 where lo ≤ x ≤ hi, else 0."""
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        xp = ctx.xp
+        inside = xp.ones(x.shape, dtype=bool)
+        if lo is not None:
+            inside &= x >= lo
+        if hi is not None:
+            inside &= x <= hi
+        ctx.save_for_backward(inside)
+        return xp.clip(x, lo, hi).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        inside, = ctx.saved_tensors
+        return g * inside, None, None
+
+
+# -- the functions users call -------------------------------------------------------------
+def add(input, other, *, alpha=1):
+    """``input + alpha * other`` with broadcasting."""
+    if alpha != 1:
+        other = mul(other, alpha)
+    a, b = binary("add", input, other)
+    return Add.apply(a, b)
+
+
+def sub(input, other, *, alpha=1):
+    """``input - alpha * other`` with broadcasting."""
+    if alpha != 1:
+        other = mul(other, alpha)
+    a, b = binary("sub", input, other)
+    return Sub.apply(a, b)
+
+
+def mul(input, other):
+    a, b = binary("mul", input, other)
+    return Mul.apply(a, b)
+
+
+def div(input, other, *, rounding_mode=None):
+    """True division (integers give the default float dtype); ``rounding_mode`` 'trunc' or
+    'floor' rounds the quotient (not differentiable)."""
+    a, b = binary("div", input, other)
+    if rounding_mode is not None:
+        if rounding_mode not in ("trunc", "floor"):
+            raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', "
+                             f"got {rounding_mode!r}")
+        return _rounded_div(a, b, rounding_mode)
+    if (a._data.dtype if isinstance(a, Tensor) else b._data.dtype).kind != "f":
+        a, b = binary("div", _to_float(a), _to_float(b))
+    return Div.apply(a, b)
+
+
+def _to_float(x):
+    return floating("div", x) if isinstance(x, Tensor) else float(x)
+
+
+def _rounded_div(a, b, mode):
+    t = a if isinstance(a, Tensor) else b
+    xp = t._device.backend.xp
+    ra = a._data if isinstance(a, Tensor) else a
+    rb = b._data if isinstance(b, Tensor) else b
+    if t._data.dtype.kind == "f":
+        q = ra / rb
+        q = xp.trunc(q) if mode == "trunc" else xp.floor(q)
+    else:
+        q = xp.floor_divide(ra, rb) if mode == "floor" else xp.trunc(ra / rb).astype(t._data.dtype)
+    return Tensor._make(q.astype(t._data.dtype, copy=False), t._device)
+
+
+def true_divide(input, other):
+    return div(input, other)
+
+
+def neg(input):
+    return Neg.apply(tensor_arg("neg", input))
+
+
+def pow(input, exponent):  # noqa: A001 - PyTorch's name
+    """``input ** exponent``; either may be a scalar."""
+    a, b = binary("pow", input, exponent)
+    if isinstance(a, Tensor) and a._data.dtype.kind in "iub" and isinstance(b, int) and b < 0:
+        raise RuntimeError("pow: integers to negative integer powers are not allowed")
+    return Pow.apply(a, b)
+
+
+def maximum(input, other):
+    a, b = binary("maximum", tensor_arg("maximum", input), tensor_arg("maximum", other, "other"))
+    return Maximum.apply(a, b)
+
+
+def minimum(input, other):
+    a, b = binary("minimum", tensor_arg("minimum", input), tensor_arg("minimum", other, "other"))
+    return Minimum.apply(a, b)
+
+
+def where(condition, input, other):
+    """Elements of `input` where `condition` holds, else of `other` (scalars allowed)."""
+    cond = tensor_arg("where", condition, "condition")
+    if cond._data.dtype.kind != "b":
+        raise TypeError(f"where: condition must be a bool tensor, got {cond.dtype}")
+    a, b = binary("where", input, other)
+    for x in (a, b):
+        if isinstance(x, Tensor) and x._device is not cond._device:
+            raise RuntimeError(f"where: expected all tensors to be on the same device, but "
+                               f"found at least two devices, {cond._device} and {x._device}")
+    return Where.apply(cond, a, b)
+
+
+def _unary(cls, name):
+    def op(input):
+        return cls.apply(floating(name, tensor_arg(name, input)))
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = cls.__doc__
+    return op
+
+
+exp = _unary(Exp, "exp")
+log = _unary(Log, "log")
+sqrt = _unary(Sqrt, "sqrt")
+sin = _unary(Sin, "sin")
+cos = _unary(Cos, "cos")
+tanh = _unary(Tanh, "tanh")
+sigmoid = _unary(Sigmoid, "sigmoid")
+
+
+def abs(input):  # noqa: A001 - PyTorch's name
+    """|x|, elementwise."""
+    return Abs.apply(tensor_arg("abs", input))
+
+
+def relu(input):
+    """max(x, 0), elementwise."""
+    return Relu.apply(tensor_arg("relu", input))
+
+
+def clamp(input, min=None, max=None):  # noqa: A002 - PyTorch's names
+    """Limit every element to [min, max] (either bound may be None)."""
+    x = tensor_arg("clamp", input)
+    if min is None and max is None:
+        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = x
+        if min is not None:
+            out = maximum(out, min) if isinstance(min, Tensor) else clamp(out, min=min)
+        if max is not None:
+            out = minimum(out, max) if isinstance(max, Tensor) else clamp(out, max=max)
+        return out
+    if x._data.dtype.kind != "f" and any(isinstance(v, float) for v in (min, max)):
+        x = floating("clamp", x)
+    return Clamp.apply(x, min, max)
+
+
+clip = clamp
+
+
+def square(input):
+    return mul(input, input)
+
+
+def rsqrt(input):
+    return div(1.0, sqrt(input))
+
+
+# -- comparisons and logic: no gradient ---------------------------------------------------
+def _compare(name, ufunc):
+    def op(input, other):
+        a, b = binary(name, input, other)
+        t = a if isinstance(a, Tensor) else b
+        xp = t._device.backend.xp
+        ra = a._data if isinstance(a, Tensor) else a
+        rb = b._data if isinstance(b, Tensor) else b
+        return Tensor._make(getattr(xp, ufunc)(ra, rb), t._device)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Elementwise ``{name}``, a bool tensor (no gradient)."
+    return op
+
+
+eq = _compare("eq", "equal")
+ne = _compare("ne", "not_equal")
+lt = _compare("lt", "less")
+le = _compare("le", "less_equal")
+gt = _compare("gt", "greater")
+ge = _compare("ge", "greater_equal")
+logical_and = _compare("logical_and", "logical_and")
+logical_or = _compare("logical_or", "logical_or")
+logical_xor = _compare("logical_xor", "logical_xor")
+bitwise_and = _compare("bitwise_and", "bitwise_and")
+bitwise_or = _compare("bitwise_or", "bitwise_or")
+bitwise_xor = _compare("bitwise_xor", "bitwise_xor")
+
+
+def _predicate(name, ufunc):
+    def op(input):
+        x = tensor_arg(name, input)
+        return Tensor._make(getattr(x._device.backend.xp, ufunc)(x._data), x._device)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Elementwise ``{name}`` (no gradient)."
+    return op
+
+
+logical_not = _predicate("logical_not", "logical_not")
+isnan = _predicate("isnan", "isnan")
+isinf = _predicate("isinf", "isinf")
+isfinite = _predicate("isfinite", "isfinite")
+sign = _predicate("sign", "sign")
+
+
+def bitwise_not(input):
+    x = tensor_arg("bitwise_not", input)
+    xp = x._device.backend.xp
+    f = xp.logical_not if x._data.dtype.kind == "b" else xp.invert
+    return Tensor._make(f(x._data), x._device)
+
+
+def floor_divide(input, other):
+    return div(input, other, rounding_mode="floor")
+
+
+def remainder(input, other):
+    """Python's ``a % b`` (sign of the divisor); no gradient."""
+    a, b = binary("remainder", input, other)
+    t = a if isinstance(a, Tensor) else b
+    ra = a._data if isinstance(a, Tensor) else a
+    rb = b._data if isinstance(b, Tensor) else b
+    return Tensor._make(t._device.backend.xp.mod(ra, rb), t._device)

@@ -1,0 +1,225 @@
+"""In-place operations (``add_``, ``mul_``, ``x[i] = v``, ...).
+
+Outside the graph (``no_grad``, or nothing requires grad) they write straight into the
+tensor's memory. When the graph is recorded, the tensor's old value is kept as a snapshot
+that takes its place in the graph, the out-of-place op is recorded on it, and the result is
+written into the tensor's memory, which then points to the new node. Either way the version
+counter is bumped, so a node that saved the old value refuses to use the new one.
+
+As in PyTorch, a leaf that requires grad cannot be changed in place while recording.
+In-place changes through a *view* of a tensor that is part of a recorded graph are refused
+(PyTorch rewrites the base's graph there; we keep the engine simple and say so).
+"""
+from __future__ import annotations
+
+from .._dtype import from_numpy_dtype, promote_types, result_type
+from .._grad_mode import is_grad_enabled, no_grad
+from .._tensor import Tensor
+from . import elementwise as E
+from .indexing import _normalize_key, index_put
+from .operands import as_operand
+
+
+def _records(op: str, t: Tensor, others) -> bool:
+    """Whether this in-place op must be recorded; refuses the cases PyTorch refuses."""
+    if not is_grad_enabled():
+        return False
+    involved = t._requires_grad or any(isinstance(o, Tensor) and o._requires_grad for o in others)
+    if not involved:
+        return False
+    if t.grad_fn is None and t._requires_grad:
+        raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
+    if t._base is not None:
+        raise RuntimeError(f"{op}: in-place operation on a view of another tensor while the "
+                           "graph is recorded is not supported by minitorch_np; use the "
+                           "out-of-place form (or torch.no_grad() for updates)")
+    return True
+
+
+def _check_result_dtype(op: str, t: Tensor, result_dtype) -> None:
+    target = from_numpy_dtype(t._data.dtype)
+    if promote_types(result_dtype, target) is not target:
+        raise RuntimeError(f"{op}: result type {result_dtype} can't be cast to the desired "
+                           f"output type {target}")
+
+
+def _write(op: str, t: Tensor, array) -> None:
+    try:
+        t._data[...] = array
+    except ValueError as e:
+        raise RuntimeError(f"{op}: cannot write in place into a tensor of shape "
+                           f"{list(t.shape)}: {e}") from None
+    t._version_counter.value += 1
+
+
+def apply_inplace(op: str, t: Tensor, fn, *others) -> Tensor:
+    """``t ← fn(t, *others)`` in place; `fn` is the out-of-place op."""
+    if _records(op, t, others):
+        snapshot = Tensor._make(t._data.copy(), t._device, True, t.grad_fn, t._output_nr)
+        result = fn(snapshot, *others)
+        _check_result_dtype(op, t, from_numpy_dtype(result._data.dtype))
+        if result._data.shape != t._data.shape:
+            raise RuntimeError(f"{op}: output with shape {list(t.shape)} doesn't match the "
+                               f"broadcast shape {list(result.shape)}")
+        _write(op, t, result._data)
+        t.grad_fn, t._output_nr, t._requires_grad = result.grad_fn, result._output_nr, True
+        return t
+    with no_grad():
+        result = fn(t, *others)
+    _check_result_dtype(op, t, from_numpy_dtype(result._data.dtype))
+    if result._data.shape != t._data.shape:
+        raise RuntimeError(f"{op}: output with shape {list(t.shape)} doesn't match the "
+                           f"broadcast shape {list(result.shape)}")
+    _write(op, t, result._data)
+    return t
+
+
+def add_(self, other, *, alpha=1):
+    return apply_inplace("add_", self, lambda t, o: E.add(t, o, alpha=alpha), other)
+
+
+def sub_(self, other, *, alpha=1):
+    return apply_inplace("sub_", self, lambda t, o: E.sub(t, o, alpha=alpha), other)
+
+
+def mul_(self, other):
+    return apply_inplace("mul_", self, E.mul, other)
+
+
+def div_(self, other, *, rounding_mode=None):
+    return apply_inplace("div_", self, lambda t, o: E.div(t, o, rounding_mode=rounding_mode),
+                         other)
+
+
+def pow_(self, exponent):
+    return apply_inplace("pow_", self, E.pow, exponent)
+
+
+def neg_(self):
+    return apply_inplace("neg_", self, E.neg)
+
+
+def sqrt_(self):
+    return apply_inplace("sqrt_", self, E.sqrt)
+
+
+def exp_(self):
+    return apply_inplace("exp_", self, E.exp)
+
+
+def abs_(self):
+    return apply_inplace("abs_", self, E.abs)
+
+
+def relu_(self):
+    return apply_inplace("relu_", self, E.relu)
+
+
+def clamp_(self, min=None, max=None):  # noqa: A002
+    return apply_inplace("clamp_", self, lambda t: E.clamp(t, min, max))
+
+
+def addcmul_(self, tensor1, tensor2, *, value=1):
+    """``self += value · tensor1 · tensor2``."""
+    return apply_inplace("addcmul_", self, lambda t, a, b: t + E.mul(a, b) * value,
+                         tensor1, tensor2)
+
+
+def addcdiv_(self, tensor1, tensor2, *, value=1):
+    """``self += value · tensor1 / tensor2``."""
+    return apply_inplace("addcdiv_", self, lambda t, a, b: t + E.div(a, b) * value,
+                         tensor1, tensor2)
+
+
+def lerp_(self, end, weight):
+    """``self += weight · (end - self)``."""
+    return apply_inplace("lerp_", self, lambda t, e: t + (e - t) * weight, end)
+
+
+def masked_fill_(self, mask, value):
+    return apply_inplace("masked_fill_", self, lambda t, m: E.where(m, value, t), mask)
+
+
+def zero_(self):
+    return fill_(self, 0)
+
+
+def _everywhere(t: Tensor) -> Tensor:
+    return Tensor._make(t._device.backend.xp.ones(t._data.shape, dtype=bool), t._device)
+
+
+def fill_(self, value):
+    """Set every element to `value` (a number or a one-element tensor)."""
+    value = as_operand("fill_", value)
+    if isinstance(value, Tensor) and value.numel() != 1:
+        raise RuntimeError(f"fill_: only supports 0-dimension value tensor but got tensor "
+                           f"with {value.ndim} dimensions")
+    if isinstance(value, Tensor):
+        return apply_inplace("fill_", self,
+                             lambda t, v: E.where(_everywhere(t), v.reshape(()), t), value)
+    if _records("fill_", self, ()):
+        return apply_inplace("fill_", self, lambda t: E.where(_everywhere(t), value, t))
+    _check_result_dtype("fill_", self, result_type(self, value))
+    _write("fill_", self, value)
+    return self
+
+
+def copy_(self, src, non_blocking: bool = False):
+    """Copy `src` (broadcast, cast, moved across devices) into this tensor's memory."""
+    if not isinstance(src, Tensor):
+        raise TypeError(f"copy_(): argument 'src' must be Tensor, not {type(src).__name__}")
+
+    def copy(t, s):
+        return E.where(_everywhere(t), s.to(t._device).to(dtype=t.dtype), t)
+    return apply_inplace("copy_", self, copy, src)
+
+
+def setitem(self, key, value):
+    """``self[key] = value``: recorded when the graph is, like every in-place op."""
+    value = as_operand("index_put", value)
+    if isinstance(value, Tensor) and value._device is not self._device:
+        raise RuntimeError(f"index_put: value on {value._device} cannot be written into a "
+                           f"tensor on {self._device}")
+    if _records("index_put_", self, (value,)):
+        apply_inplace("index_put_", self, lambda t, v: index_put(t, key, v), value)
+        return
+    raw_key, _ = _normalize_key(self, key)
+    if isinstance(value, Tensor):
+        v_dtype = from_numpy_dtype(value._data.dtype)
+        if v_dtype is not from_numpy_dtype(self._data.dtype):
+            value = value.to(dtype=self.dtype)
+        raw = value._data
+    else:
+        raw = value
+    try:
+        self._data[raw_key] = raw
+    except (ValueError, IndexError) as e:
+        raise type(e)(f"index_put: {e} (tensor of shape {list(self.shape)}, value of shape "
+                      f"{list(value.shape) if isinstance(value, Tensor) else '()'})") from None
+    self._version_counter.value += 1
+
+
+def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None):
+    """Fill with samples of N(mean, std²)."""
+    if std < 0:
+        raise RuntimeError(f"normal_ expects std >= 0.0, but found std {std}")
+    _records("normal_", self, ())
+    backend = self._device.backend
+    sample = backend.random_normal(self._data.shape, self._data.dtype, self._device.index)
+    with no_grad():
+        _write("normal_", self, sample * std + mean)
+    return self
+
+
+def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None):
+    """Fill with samples of U[a, b)."""
+    if a > b:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
+                           f"from={a} > to={b}")
+    _records("uniform_", self, ())
+    backend = self._device.backend
+    sample = backend.random_uniform(self._data.shape, self._data.dtype, self._device.index)
+    _write("uniform_", self, sample * (b - a) + a)
+    return self
+

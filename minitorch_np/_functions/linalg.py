@@ -1,0 +1,114 @@
+"""Matrix products: ``matmul`` and its special cases ``mm``, ``mv``, ``bmm``, ``dot``.
+
+For a fully connected layer on a batch of row vectors (lecture 000, "Batch processing")
+``y = x wᵀ``, and backward is again two matrix products:
+
+    ∂L/∂x = ∂L/∂y · w        ∂L/∂w = (∂L/∂y)ᵀ · x
+
+In general, for ``y = a @ b`` with any batch dimensions: ``∂L/∂a = g @ bᵀ`` and
+``∂L/∂b = aᵀ @ g`` (transposing the last two dims); batch dimensions that were broadcast are
+summed back by the engine. One-dimensional operands are treated as a row (left) or a column
+(right), and the added dimension is removed again from their gradient.
+"""
+from __future__ import annotations
+
+from .._tensor import Tensor
+from ..autograd.function import Function
+from .operands import broadcast_shapes, tensor_arg
+
+
+class Matmul(Function):
+    """y = a @ b (NumPy/PyTorch matmul semantics, batch dimensions broadcast)."""
+
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return ctx.xp.matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        a2 = a.unsqueeze(0) if a.ndim == 1 else a     # (1, n)
+        b2 = b.unsqueeze(-1) if b.ndim == 1 else b    # (n, 1)
+        if a.ndim == 1:
+            g = g.unsqueeze(-2)
+        if b.ndim == 1:
+            g = g.unsqueeze(-1)
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = g @ b2.mT
+            if a.ndim == 1:
+                ga = ga.squeeze(-2)
+        if ctx.needs_input_grad[1]:
+            gb = a2.mT @ g
+            if b.ndim == 1:
+                gb = gb.squeeze(-1)
+        return ga, gb
+
+
+def matmul(input, other):
+    """The matrix product with broadcast batch dimensions; 1-D operands are vectors."""
+    a, b = tensor_arg("matmul", input), tensor_arg("matmul", other, "other")
+    if a._device is not b._device:
+        raise RuntimeError(f"matmul: expected all tensors to be on the same device, but found "
+                           f"at least two devices, {a._device} and {b._device}")
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got {a.ndim}D "
+                           f"and {b.ndim}D tensors")
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(f"matmul: expected both operands to have the same dtype, but got "
+                           f"{a.dtype} for input and {b.dtype} for other")
+    n = a.shape[-1]
+    m = b.shape[-2] if b.ndim > 1 else b.shape[0]
+    if n != m:
+        raise RuntimeError(f"matmul: shapes {list(a.shape)} and {list(b.shape)} cannot be "
+                           f"multiplied ({n} columns vs {m} rows)")
+    if a.ndim > 2 and b.ndim > 2 and a.shape[:-2] != b.shape[:-2]:
+        broadcast_shapes("matmul (batch dimensions)", a.shape[:-2], b.shape[:-2])
+    return Matmul.apply(a, b)
+
+
+def mm(input, mat2):
+    """Matrix × matrix (both 2-D)."""
+    a, b = tensor_arg("mm", input), tensor_arg("mm", mat2, "mat2")
+    if a.ndim != 2 or b.ndim != 2:
+        raise RuntimeError(f"mm: expected 2-D tensors, got shapes {list(a.shape)} and "
+                           f"{list(b.shape)}")
+    return matmul(a, b)
+
+
+def mv(input, vec):
+    """Matrix × vector."""
+    a, v = tensor_arg("mv", input), tensor_arg("mv", vec, "vec")
+    if a.ndim != 2 or v.ndim != 1:
+        raise RuntimeError(f"mv: expected a 2-D matrix and a 1-D vector, got shapes "
+                           f"{list(a.shape)} and {list(v.shape)}")
+    return matmul(a, v)
+
+
+def bmm(input, mat2):
+    """Batch of matrices × batch of matrices (both 3-D, same batch size)."""
+    a, b = tensor_arg("bmm", input), tensor_arg("bmm", mat2, "mat2")
+    if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0]:
+        raise RuntimeError(f"bmm: expected 3-D tensors with the same batch size, got shapes "
+                           f"{list(a.shape)} and {list(b.shape)}")
+    return matmul(a, b)
+
+
+def dot(input, other):
+    """The inner product of two 1-D tensors of the same length."""
+    a, b = tensor_arg("dot", input), tensor_arg("dot", other, "other")
+    if a.ndim != 1 or b.ndim != 1 or a.shape != b.shape:
+        raise RuntimeError(f"dot: expected two 1-D tensors of the same length, got shapes "
+                           f"{list(a.shape)} and {list(b.shape)}")
+    return matmul(a, b)
+
+
+def outer(input, vec2):
+    a, b = tensor_arg("outer", input), tensor_arg("outer", vec2, "vec2")
+    return a.reshape(-1, 1) * b.reshape(1, -1)
+
+
+_ = Tensor

@@ -1,0 +1,121 @@
+"""Checking and preparing the arguments of an op before it runs.
+
+Binary ops accept a Tensor with another Tensor, a Python or NumPy scalar, or a NumPy array
+(on the CPU), on either side. Here they are brought to one device and one dtype by PyTorch's
+promotion rules, and their shapes are checked for broadcasting, so that an error names the
+op and the shapes before anything is computed.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .._dtype import from_numpy_dtype, get_default_dtype, result_type
+from .._tensor import Tensor, _wrap_dim
+from ..backends import device as Device
+
+_CPU = Device("cpu")
+
+
+def as_operand(op: str, x):
+    """A Tensor or a Python scalar; NumPy arrays become CPU tensors, NumPy scalars numbers."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, bool | int | float):
+        return x
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, np.ndarray):
+        return Tensor._make(x, _CPU)
+    if isinstance(x, numbers.Number) and not isinstance(x, complex):
+        return float(x)
+    raise TypeError(f"{op}: unsupported operand type {type(x).__name__}; expected a Tensor, "
+                    "a number or a NumPy array")
+
+
+def binary(op: str, a, b):
+    """Two operands of `op` on one device with one dtype; a Python scalar stays a scalar."""
+    a, b = as_operand(op, a), as_operand(op, b)
+    ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+    if ta and tb:
+        if a._device is not b._device:
+            a, b = _cpu_scalar_to_number(a, b), _cpu_scalar_to_number(b, a)
+            if isinstance(a, Tensor) and isinstance(b, Tensor):
+                raise RuntimeError(f"{op}: expected all tensors to be on the same device, but "
+                                   f"found at least two devices, {a._device} and {b._device}")
+        if isinstance(a, Tensor) and isinstance(b, Tensor):
+            if a._data.shape != b._data.shape:
+                broadcast_shapes(op, a._data.shape, b._data.shape)
+            if a._data.dtype is not b._data.dtype and a._data.dtype != b._data.dtype:
+                dt = result_type(a, b)
+                return cast_to(a, dt), cast_to(b, dt)
+            return a, b
+    if not (isinstance(a, Tensor) or isinstance(b, Tensor)):
+        raise TypeError(f"{op}: expected at least one Tensor operand")
+    t, s = (a, b) if isinstance(a, Tensor) else (b, a)
+    dt = result_type(t, s)
+    if dt.numpy != t._data.dtype:
+        t = cast_to(t, dt)
+    return (t, s) if isinstance(a, Tensor) else (s, t)
+
+
+def _cpu_scalar_to_number(x, other):
+    """A 0-d CPU tensor meeting a GPU tensor acts as a number, as in PyTorch."""
+    if (isinstance(x, Tensor) and x._device.type == "cpu" and x._data.ndim == 0
+            and not x._requires_grad and isinstance(other, Tensor)):
+        return x._data.item()
+    return x
+
+
+def cast_to(t: Tensor, dt) -> Tensor:
+    if t._data.dtype == dt.numpy:
+        return t
+    from .shape import cast
+    return cast(t, dt)
+
+
+def floating(op: str, t: Tensor) -> Tensor:
+    """Integer and bool tensors become the default float dtype (``exp(int_tensor)`` is float)."""
+    if t._data.dtype.kind == "f":
+        return t
+    return cast_to(t, get_default_dtype())
+
+
+def tensor_arg(op: str, x, name: str = "input") -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(x).__name__}")
+    return x
+
+
+def broadcast_shapes(op: str, *shapes) -> tuple:
+    """The broadcast of `shapes`, or a RuntimeError naming the op and the shapes."""
+    ndim = max(len(s) for s in shapes)
+    out = [1] * ndim
+    for s in shapes:
+        for i, n in enumerate(s, ndim - len(s)):
+            if n != 1:
+                if out[i] != 1 and out[i] != n:
+                    raise RuntimeError(
+                        f"{op}: the size of tensor a ({out[i]}) must match the size of tensor "
+                        f"b ({n}) at non-singleton dimension {i - ndim + len(s)}; shapes "
+                        f"{' and '.join(str(tuple(x)) for x in shapes)} do not broadcast")
+                out[i] = n
+    return tuple(out)
+
+
+def dims_arg(op: str, dim, ndim: int):
+    """``dim`` of a reduction as a sorted tuple of non-negative ints (None: all dims)."""
+    if dim is None:
+        return None
+    if isinstance(dim, list | tuple):
+        dims = tuple(sorted(_wrap_dim(op, d, ndim) for d in dim))
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"{op}: dim {tuple(dim)} appears multiple times in the list of dims")
+        return dims if dims else None
+    return (_wrap_dim(op, dim, ndim),)
+
+
+def dtype_of(t: Tensor):
+    return from_numpy_dtype(t._data.dtype)
+

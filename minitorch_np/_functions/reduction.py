@@ -1,0 +1,394 @@
+"""Reductions: sum, mean, var/std, max/min, logsumexp, prod, norm, softmax, log_softmax.
+
+A reduction's backward spreads the output gradient back over the reduced dimensions:
+reshape it so the reduced dimensions have size 1, then expand to the input's shape.
+"""
+from __future__ import annotations
+
+import builtins
+from collections import namedtuple
+
+from .._dtype import int64
+from .._grad_mode import is_grad_enabled
+from .._tensor import Tensor, _wrap_dim
+from ..autograd.function import Function
+from .elementwise import sqrt, where
+from .operands import dims_arg, floating, tensor_arg
+
+values_indices = namedtuple("values_indices", ["values", "indices"])
+
+
+class _ArrayFunction(Function):
+    _array_forward = True
+
+
+def _keep_shape(shape, dims) -> tuple:
+    """`shape` with the reduced dims set to 1 (dims None: all of them)."""
+    if dims is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in dims else n for i, n in enumerate(shape))
+
+
+def _spread(g: Tensor, shape, dims) -> Tensor:
+    """The gradient of a reduction over `dims`, broadcast back to the input's `shape`."""
+    return g.reshape(_keep_shape(shape, dims)).expand(shape)
+
+
+def _count(shape, dims) -> int:
+    n = 1
+    for i, s in enumerate(shape):
+        if dims is None or i in dims:
+            n *= s
+    return n
+
+
+class Sum(_ArrayFunction):
+    """y = Σ x over `dims`;  ∂y/∂x = 1."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        ctx.in_shape, ctx.dims = x.shape, dims
+        return ctx.xp.sum(x, axis=dims, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        return _spread(g, ctx.in_shape, ctx.dims), None, None
+
+
+class Mean(_ArrayFunction):
+    """y = (1/n) Σ x over `dims`;  ∂y/∂x = 1/n."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        ctx.in_shape, ctx.dims = x.shape, dims
+        return ctx.xp.mean(x, axis=dims, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        n = _count(ctx.in_shape, ctx.dims)
+        return _spread(g, ctx.in_shape, ctx.dims) / n, None, None
+
+
+class AMax(_ArrayFunction):
+    """y = max x over `dims`; the gradient is shared equally by tied maxima (as ``amax``)."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim, smallest):
+        xp = ctx.xp
+        y = (xp.min if smallest else xp.max)(x, axis=dims, keepdims=True)
+        winners = x == y
+        ctx.save_for_backward(winners / xp.sum(winners, axis=dims, keepdims=True))
+        ctx.in_shape, ctx.dims = x.shape, dims
+        return y if keepdim else y.reshape(tuple(n for i, n in enumerate(y.shape)
+                                                 if dims is not None and i not in dims))
+
+    @staticmethod
+    def backward(ctx, g):
+        share, = ctx.saved_tensors
+        return _spread(g, ctx.in_shape, ctx.dims) * share, None, None, None
+
+
+class Prod(_ArrayFunction):
+    """y = Π x over `dims`;  ∂y/∂xᵢ = Π_{j≠i} xⱼ (= y/xᵢ when no factor is zero)."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        xp = ctx.xp
+        y = xp.prod(x, axis=dims, keepdims=True)
+        ctx.in_shape, ctx.dims = x.shape, dims
+        ctx.has_zero = bool((x == 0).any())
+        if ctx.has_zero:  # products of the other factors, computed as a constant
+            ctx.save_for_backward(x, y, _prod_of_others(xp, x, dims))
+        else:
+            ctx.save_for_backward(x, y, None)
+        return y if keepdim else xp.squeeze(y, axis=dims) if dims is not None else y.reshape(())
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y, others = ctx.saved_tensors
+        spread = _spread(g, ctx.in_shape, ctx.dims)
+        if others is None:
+            return spread * (y / x), None, None
+        if is_grad_enabled():  # create_graph: `others` is a constant, its derivative would be lost
+            raise RuntimeError("prod: double backward through a product with zero factors is "
+                               "not supported")
+        return spread * others, None, None
+
+
+def _prod_of_others(xp, x, dims):
+    """Π_{j≠i} x_j along the reduced dims, by exclusive cumulative products from both ends."""
+    axes = tuple(range(x.ndim)) if dims is None else dims
+    moved = xp.moveaxis(x, axes, tuple(range(len(axes))))
+    flat = moved.reshape((-1,) + moved.shape[len(axes):])
+    ones = xp.ones((1,) + flat.shape[1:], dtype=x.dtype)
+    left = xp.cumprod(xp.concatenate([ones, flat[:-1]]), axis=0)
+    right = xp.flip(xp.cumprod(xp.flip(xp.concatenate([flat[1:], ones]), 0), axis=0), 0)
+    out = (left * right).reshape(moved.shape)
+    return xp.moveaxis(out, tuple(range(len(axes))), axes)
+
+
+class LogSumExp(_ArrayFunction):
+    """y = log Σ exp x, computed as m + log Σ exp(x - m);  ∂y/∂x = softmax(x)."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        xp = ctx.xp
+        m = xp.max(x, axis=dims, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)  # all -inf rows: avoid inf - inf
+        y = xp.log(xp.sum(xp.exp(x - m), axis=dims, keepdims=True)) + m
+        ctx.save_for_backward(x, y)
+        ctx.in_shape, ctx.dims = x.shape, dims
+        return y if keepdim else xp.squeeze(y, axis=dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        return _spread(g, ctx.in_shape, ctx.dims) * (x - y).exp(), None, None
+
+
+class Softmax(_ArrayFunction):
+    """yᵢ = exp xᵢ / Σⱼ exp xⱼ along `dim`;  ∂L/∂x = y ⊙ (g - Σ g ⊙ y)."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        xp = ctx.xp
+        e = xp.exp(x - xp.max(x, axis=dim, keepdims=True))
+        y = e / xp.sum(e, axis=dim, keepdims=True)
+        ctx.dim = dim
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        return y * (g - (g * y).sum(ctx.dim, keepdim=True)), None
+
+
+class LogSoftmax(_ArrayFunction):
+    """yᵢ = xᵢ - log Σⱼ exp xⱼ along `dim`;  ∂L/∂x = g - exp(y) Σ g."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        xp = ctx.xp
+        shifted = x - xp.max(x, axis=dim, keepdims=True)
+        y = shifted - xp.log(xp.sum(xp.exp(shifted), axis=dim, keepdims=True))
+        ctx.dim = dim
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        return g - y.exp() * g.sum(ctx.dim, keepdim=True), None
+
+
+class Norm(_ArrayFunction):
+    """y = (Σ |x|ᵖ)^(1/p) over `dims`;  ∂y/∂x = sign(x)|x|ᵖ⁻¹ / yᵖ⁻¹ (0 where y = 0)."""
+
+    @staticmethod
+    def forward(ctx, x, p, dims, keepdim):
+        xp = ctx.xp
+        a = xp.abs(x)
+        if p == float("inf"):
+            y = xp.max(a, axis=dims, keepdims=True)
+        elif p == 2:
+            y = xp.sqrt(xp.sum(x * x, axis=dims, keepdims=True))
+        elif p == 1:
+            y = xp.sum(a, axis=dims, keepdims=True)
+        else:
+            y = xp.sum(a ** p, axis=dims, keepdims=True) ** (1.0 / p)
+        ctx.p, ctx.in_shape, ctx.dims = p, x.shape, dims
+        ctx.save_for_backward(x, y)
+        return y if keepdim else xp.squeeze(y, axis=dims) if dims is not None else y.reshape(())
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        p = ctx.p
+        g = g.reshape(_keep_shape(ctx.in_shape, ctx.dims))
+        if p == 1:
+            return g * x.sign(), None, None, None
+        if p == float("inf"):
+            winners = (x.abs() == y).to(dtype=x.dtype)
+            share = winners / winners.sum(ctx.dims, keepdim=True)
+            return g * x.sign() * share, None, None, None
+        safe_y = where(y == 0, 1.0, y)
+        if p == 2:
+            grad = x * (g / safe_y)
+        else:
+            grad = x.sign() * x.abs() ** (p - 1) * (g / safe_y ** (p - 1))
+        return where(y == 0, 0.0, grad), None, None, None
+
+
+# -- the functions users call -------------------------------------------------------------
+def sum(input, dim=None, keepdim: bool = False, *, dtype=None):  # noqa: A001
+    """Σ over `dim` (all dims by default); integer and bool inputs sum to int64."""
+    x = tensor_arg("sum", input)
+    if dtype is not None:
+        x = x.to(dtype=dtype)
+    elif x._data.dtype.kind in "iub":
+        x = x.to(dtype=int64)
+    return Sum.apply(x, dims_arg("sum", dim, x.ndim), keepdim)
+
+
+def mean(input, dim=None, keepdim: bool = False, *, dtype=None):
+    """The average over `dim` (all dims by default); floating inputs only, as PyTorch."""
+    x = tensor_arg("mean", input)
+    if dtype is not None:
+        x = x.to(dtype=dtype)
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be a "
+                           f"floating point dtype, got {x.dtype}")
+    return Mean.apply(x, dims_arg("mean", dim, x.ndim), keepdim)
+
+
+def _correction(op, dim, unbiased, correction):
+    if isinstance(dim, bool):  # x.var(False): the legacy unbiased flag in dim's place
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{op}: give either unbiased or correction, not both")
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    return dim, correction
+
+
+def var(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    """Σ (x - mean)² / (n - correction); ``correction=1`` (Bessel's) by default."""
+    x = floating("var", tensor_arg("var", input))
+    dim, correction = _correction("var", dim, unbiased, correction)
+    dims = dims_arg("var", dim, x.ndim)
+    n = _count(x.shape, dims)
+    d = x - Mean.apply(x, dims, True)
+    return Sum.apply(d * d, dims, keepdim) / builtins.max(n - correction, 0)
+
+
+def std(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    """√var: the standard deviation, with the same `correction` as `var`."""
+    return sqrt(var(input, dim, unbiased, keepdim, correction=correction))
+
+
+def _extremum(name, smallest):
+    def op(input, dim=None, keepdim: bool = False):
+        x = tensor_arg(name, input)
+        if isinstance(dim, Tensor):  # max(a, b): the elementwise form
+            from .elementwise import maximum, minimum
+            return (minimum if smallest else maximum)(x, dim)
+        if x.numel() == 0:
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
+                               "input.numel() == 0. Specify the reduction dim with the 'dim' "
+                               "argument.")
+        if dim is None:
+            return AMax.apply(x, None, False, smallest)
+        d = _wrap_dim(name, dim, x.ndim)
+        idx = (argmin if smallest else argmax)(x, d, keepdim=True)
+        values = x.gather(d, idx)
+        if not keepdim:
+            values, idx = values.squeeze(d), idx.squeeze(d)
+        return values_indices(values, idx)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = (f"The {'smallest' if smallest else 'largest'} element, or with `dim` the "
+                  "named tuple (values, indices) along it; the gradient goes to the index found.")
+    return op
+
+
+max = _extremum("max", False)  # noqa: A001
+min = _extremum("min", True)  # noqa: A001
+
+
+def amax(input, dim=(), keepdim: bool = False):
+    """The largest values over `dim`; ties share the gradient equally."""
+    x = tensor_arg("amax", input)
+    return AMax.apply(x, dims_arg("amax", dim if dim != () else None, x.ndim), keepdim, False)
+
+
+def amin(input, dim=(), keepdim: bool = False):
+    x = tensor_arg("amin", input)
+    return AMax.apply(x, dims_arg("amin", dim if dim != () else None, x.ndim), keepdim, True)
+
+
+def _arg_extremum(name, fn):
+    def op(input, dim=None, keepdim: bool = False):
+        x = tensor_arg(name, input)
+        xp = x._device.backend.xp
+        if dim is None:
+            out = getattr(xp, fn)(x._data.reshape(-1))
+            if keepdim:
+                out = out.reshape((1,) * x.ndim)
+        else:
+            d = _wrap_dim(name, dim, x.ndim)
+            out = getattr(xp, fn)(x._data, axis=d)
+            if keepdim:
+                out = xp.expand_dims(out, d)
+        return Tensor._make(xp.asarray(out).astype(xp.int64), x._device)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Index of the {name[3:]} value (the first on ties); no gradient."
+    return op
+
+
+argmax = _arg_extremum("argmax", "argmax")
+argmin = _arg_extremum("argmin", "argmin")
+
+
+def logsumexp(input, dim, keepdim: bool = False):
+    """log Σ exp over `dim`, without overflow."""
+    x = floating("logsumexp", tensor_arg("logsumexp", input))
+    return LogSumExp.apply(x, dims_arg("logsumexp", dim, x.ndim), keepdim)
+
+
+def prod(input, dim=None, keepdim: bool = False, *, dtype=None):
+    """Π over one `dim` (or all)."""
+    x = tensor_arg("prod", input)
+    if dtype is not None:
+        x = x.to(dtype=dtype)
+    elif x._data.dtype.kind in "iub":
+        x = x.to(dtype=int64)
+    dims = None if dim is None else (_wrap_dim("prod", dim, x.ndim),)
+    return Prod.apply(x, dims, keepdim)
+
+
+def norm(input, p="fro", dim=None, keepdim: bool = False, dtype=None):
+    """The p-norm over `dim` (all elements by default); 'fro' is p = 2."""
+    x = floating("norm", tensor_arg("norm", input))
+    if p == "fro" or p is None:
+        p = 2
+    if not isinstance(p, int | float) or p <= 0:
+        raise ValueError(f"norm: p must be a positive number, 'fro' or inf, got {p!r}")
+    return Norm.apply(x, float(p), dims_arg("norm", dim, x.ndim), keepdim)
+
+
+def _softmax_dim(op, x, dim):
+    if dim is None:
+        raise TypeError(f"{op}(): the dim argument is required (PyTorch's implicit choice is "
+                        "deprecated)")
+    return _wrap_dim(op, dim, x.ndim)
+
+
+def softmax(input, dim=None, dtype=None):
+    """exp(x) / Σ exp(x) along `dim`."""
+    x = floating("softmax", tensor_arg("softmax", input))
+    if dtype is not None:
+        x = x.to(dtype=dtype)
+    return Softmax.apply(x, _softmax_dim("softmax", x, dim))
+
+
+def log_softmax(input, dim=None, dtype=None):
+    """x - logsumexp(x) along `dim`, computed stably."""
+    x = floating("log_softmax", tensor_arg("log_softmax", input))
+    if dtype is not None:
+        x = x.to(dtype=dtype)
+    return LogSoftmax.apply(x, _softmax_dim("log_softmax", x, dim))
+
+
+def _logical(name, fn):
+    def op(input, dim=None, keepdim: bool = False):
+        x = tensor_arg(name, input)
+        xp = x._device.backend.xp
+        axis = None if dim is None else _wrap_dim(name, dim, x.ndim)
+        return Tensor._make(xp.asarray(getattr(xp, fn)(x._data, axis=axis, keepdims=keepdim)),
+                            x._device)
+    op.__name__ = op.__qualname__ = name
+    return op
+
+
+all = _logical("all", "all")  # noqa: A001
+any = _logical("any", "any")  # noqa: A001

@@ -1,0 +1,414 @@
+"""Shape operations (reshape, permute, expand, cat, ...), dtype casts and device moves.
+
+Most are views: the output shares memory with the input, and also its version counter, so
+an in-place change through either is seen by the graph. Their backward only moves the
+gradient back into the input's layout.
+"""
+from __future__ import annotations
+
+from .._dtype import to_dtype
+from .._tensor import Tensor, _wrap_dim
+from ..autograd.function import Function
+from .operands import tensor_arg
+
+
+class _ArrayFunction(Function):
+    _array_forward = True
+
+
+class Reshape(_ArrayFunction):
+    """y = x with a new shape (a view when the memory layout allows)."""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.in_shape = x.shape
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.reshape(ctx.in_shape), None
+
+
+class Permute(_ArrayFunction):
+    """y = x with its dimensions reordered (a view); backward applies the inverse order."""
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return ctx.xp.transpose(x, dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        inverse = sorted(range(len(ctx.dims)), key=ctx.dims.__getitem__)
+        return g.permute(inverse), None
+
+
+class Expand(_ArrayFunction):
+    """y = x broadcast to a larger shape (a read-only view).
+
+    Backward returns the gradient of the expanded shape: the engine sums it back down.
+    """
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        return ctx.xp.broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, None
+
+
+class Cast(_ArrayFunction):
+    """y = x converted to another dtype; the gradient is converted back."""
+
+    @staticmethod
+    def forward(ctx, x, np_dtype):
+        ctx.in_dtype = x.dtype
+        return x.astype(np_dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.to(dtype=ctx.in_dtype), None
+
+
+class ToDevice(_ArrayFunction):
+    """y = x copied to another device; the gradient is copied back."""
+
+    @staticmethod
+    def forward(ctx, x, target):
+        source = ctx.device
+        ctx.output_device = target
+        host = source.backend.to_numpy(x)
+        return target.backend.from_numpy(host, target.index)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.to(ctx.device), None
+
+
+class Clone(_ArrayFunction):
+    """y = a copy of x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+class Cat(_ArrayFunction):
+    """y = the inputs joined along `dim`; each gets its slice of the gradient back."""
+
+    @staticmethod
+    def forward(ctx, dim, *xs):
+        ctx.dim, ctx.sizes = dim, [x.shape[dim] for x in xs]
+        return ctx.xp.concatenate(xs, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        grads, start = [None], 0
+        for size, needed in zip(ctx.sizes, ctx.needs_input_grad[1:]):
+            grads.append(g.narrow(ctx.dim, start, size) if needed else None)
+            start += size
+        return tuple(grads)
+
+
+def _share_version(out: Tensor, base: Tensor) -> Tensor:
+    """Make `out` a view of `base` for the version counter, when the memory is shared."""
+    if out._data is base._data or base._device.backend.xp.may_share_memory(out._data, base._data):
+        out._version_counter = base._version_counter
+        out._base = base._base if base._base is not None else base
+    return out
+
+
+def _size_args(op: str, size) -> tuple:
+    if len(size) == 1 and isinstance(size[0], list | tuple):
+        size = tuple(size[0])
+    for s in size:
+        if not isinstance(s, int) or isinstance(s, bool):
+            raise TypeError(f"{op}: sizes must be ints, got {size!r}")
+    return tuple(size)
+
+
+def _infer_shape(op: str, shape: tuple, numel: int) -> tuple:
+    unknown = [i for i, s in enumerate(shape) if s == -1]
+    if len(unknown) > 1 or any(s < -1 for s in shape):
+        raise RuntimeError(f"{op}: invalid shape {list(shape)}: only one dimension can be -1 "
+                           "and the others must be >= 0")
+    known = 1
+    for s in shape:
+        if s != -1:
+            known *= s
+    if unknown:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"{op}: shape '{list(shape)}' is invalid for input of size {numel}")
+        shape = tuple(numel // known if s == -1 else s for s in shape)
+    elif known != numel:
+        raise RuntimeError(f"{op}: shape '{list(shape)}' is invalid for input of size {numel}")
+    return shape
+
+
+def reshape(input, *shape):
+    """The same elements in a new shape; one dimension may be -1 (inferred)."""
+    x = tensor_arg("reshape", input)
+    shape = _infer_shape("reshape", _size_args("reshape", shape), x._data.size)
+    if shape == x._data.shape:
+        return x
+    return _share_version(Reshape.apply(x, shape), x)
+
+
+def view(input, *shape):
+    """Like `reshape`, but only when no copy is needed (else a RuntimeError, as PyTorch)."""
+    x = tensor_arg("view", input)
+    if len(shape) == 1 and not isinstance(shape[0], int | list | tuple):
+        return x.to(dtype=to_dtype(shape[0], "view"))
+    shape = _infer_shape("view", _size_args("view", shape), x._data.size)
+    out = Reshape.apply(x, shape)
+    if x._data.size and not x._device.backend.xp.may_share_memory(out._data, x._data):
+        raise RuntimeError(f"view: view size {list(shape)} is not compatible with input tensor's "
+                           f"size {list(x.shape)} and stride; use .reshape(...) instead")
+    return _share_version(out, x)
+
+
+def view_as(input, other):
+    return view(input, tuple(tensor_arg("view_as", other, "other").shape))
+
+
+def reshape_as(input, other):
+    return reshape(input, tuple(tensor_arg("reshape_as", other, "other").shape))
+
+
+def flatten(input, start_dim: int = 0, end_dim: int = -1):
+    """Merge dimensions start_dim..end_dim into one."""
+    x = tensor_arg("flatten", input)
+    if x.ndim == 0:
+        return reshape(x, 1)
+    s, e = _wrap_dim("flatten", start_dim, x.ndim), _wrap_dim("flatten", end_dim, x.ndim)
+    if s > e:
+        raise RuntimeError("flatten: start_dim cannot come after end_dim")
+    shape = x.shape
+    return reshape(x, tuple(shape[:s]) + (-1,) + tuple(shape[e + 1:]))
+
+
+def unflatten(input, dim: int, sizes):
+    x = tensor_arg("unflatten", input)
+    d = _wrap_dim("unflatten", dim, x.ndim)
+    return reshape(x, tuple(x.shape[:d]) + tuple(sizes) + tuple(x.shape[d + 1:]))
+
+
+def squeeze(input, dim=None):
+    """Remove dimensions of size 1 (all, or those in `dim`)."""
+    x = tensor_arg("squeeze", input)
+    if dim is None:
+        dims = [i for i, s in enumerate(x.shape) if s == 1]
+    else:
+        dims = [_wrap_dim("squeeze", d, x.ndim)
+                for d in (dim if isinstance(dim, list | tuple) else (dim,))]
+    shape = tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1))
+    return reshape(x, shape)
+
+
+def unsqueeze(input, dim: int):
+    """Insert a dimension of size 1 at `dim`."""
+    x = tensor_arg("unsqueeze", input)
+    d = _wrap_dim("unsqueeze", dim, x.ndim + 1)
+    shape = tuple(x.shape)
+    return reshape(x, shape[:d] + (1,) + shape[d:])
+
+
+def permute(input, *dims):
+    """Reorder the dimensions (a view)."""
+    x = tensor_arg("permute", input)
+    dims = _size_args("permute", dims)
+    if len(dims) != x.ndim:
+        raise RuntimeError(f"permute: number of dims don't match: the tensor has {x.ndim} "
+                           f"dimensions but {len(dims)} were given")
+    dims = tuple(_wrap_dim("permute", d, x.ndim) for d in dims)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError(f"permute: repeated dim in {dims}")
+    if dims == tuple(range(x.ndim)):
+        return x
+    return _share_version(Permute.apply(x, dims), x)
+
+
+def transpose(input, dim0: int, dim1: int):
+    """Swap two dimensions (a view)."""
+    x = tensor_arg("transpose", input)
+    if x.ndim == 0:
+        return x
+    d0, d1 = _wrap_dim("transpose", dim0, x.ndim), _wrap_dim("transpose", dim1, x.ndim)
+    dims = list(range(x.ndim))
+    dims[d0], dims[d1] = dims[d1], dims[d0]
+    return permute(x, dims)
+
+
+swapaxes = swapdims = transpose
+
+
+def t(input):
+    """Transpose of a matrix (0-D and 1-D tensors are returned as they are)."""
+    x = tensor_arg("t", input)
+    if x.ndim > 2:
+        raise RuntimeError(f"t: expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
+    return transpose(x, 0, 1) if x.ndim == 2 else x
+
+
+def movedim(input, source: int, destination: int):
+    x = tensor_arg("movedim", input)
+    s, d = _wrap_dim("movedim", source, x.ndim), _wrap_dim("movedim", destination, x.ndim)
+    order = [i for i in range(x.ndim) if i != s]
+    order.insert(d, s)
+    return permute(x, order)
+
+
+def expand(input, *sizes):
+    """Broadcast to `sizes` (-1 keeps a dimension) without copying."""
+    x = tensor_arg("expand", input)
+    sizes = _size_args("expand", sizes)
+    if len(sizes) < x.ndim:
+        raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater "
+                           f"or equal to the number of dimensions in the tensor ({x.ndim})")
+    lead = len(sizes) - x.ndim
+    shape = []
+    for i, s in enumerate(sizes):
+        old = x.shape[i - lead] if i >= lead else None
+        if s == -1:
+            if old is None:
+                raise RuntimeError(f"expand: -1 is not allowed in a leading, non-existing "
+                                   f"dimension ({i})")
+            s = old
+        elif old is not None and old != 1 and old != s:
+            raise RuntimeError(f"expand: the expanded size of the tensor ({s}) must match the "
+                               f"existing size ({old}) at non-singleton dimension {i}. "
+                               f"Target sizes: {list(sizes)}. Tensor sizes: {list(x.shape)}")
+        shape.append(s)
+    shape = tuple(shape)
+    if shape == x._data.shape:
+        return x
+    return _share_version(Expand.apply(x, shape), x)
+
+
+def expand_as(input, other):
+    return expand(input, tuple(tensor_arg("expand_as", other, "other").shape))
+
+
+def broadcast_to(input, size):
+    return expand(input, tuple(size))
+
+
+def cast(input, dtype):
+    """`input` converted to `dtype` (differentiable between floating dtypes)."""
+    return Cast.apply(input, to_dtype(dtype, "to").numpy)
+
+
+def to_device(input, device):
+    return ToDevice.apply(input, device)
+
+
+def clone(input, *, memory_format=None):
+    return Clone.apply(tensor_arg("clone", input))
+
+
+def contiguous(input, memory_format=None):
+    x = tensor_arg("contiguous", input)
+    return x if x._data.flags.c_contiguous else Clone.apply(x)
+
+
+def _tensor_list(op: str, tensors) -> list:
+    if isinstance(tensors, Tensor) or not isinstance(tensors, list | tuple):
+        raise TypeError(f"{op}(): argument 'tensors' must be a tuple or list of Tensors, not "
+                        f"{type(tensors).__name__}")
+    if not tensors:
+        raise RuntimeError(f"{op}(): expected a non-empty list of Tensors")
+    for i, x in enumerate(tensors):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{op}(): expected Tensor as element {i} in argument 0, but got "
+                            f"{type(x).__name__}")
+    return list(tensors)
+
+
+def cat(tensors, dim: int = 0):
+    """Join tensors along an existing dimension; the other sizes must match."""
+    xs = _tensor_list("cat", tensors)
+    d = _wrap_dim("cat", dim, xs[0].ndim)
+    ref = xs[0]
+    for i, x in enumerate(xs[1:], 1):
+        if x.ndim != ref.ndim or any(a != b for j, (a, b) in enumerate(zip(x.shape, ref.shape))
+                                     if j != d):
+            raise RuntimeError(f"cat: sizes of tensors must match except in dimension {d}; "
+                               f"tensor 0 has shape {list(ref.shape)} and tensor {i} has shape "
+                               f"{list(x.shape)}")
+    if len({x._data.dtype for x in xs}) > 1:
+        from .._dtype import result_type
+        dt = result_type(*xs)
+        xs = [x.to(dtype=dt) for x in xs]
+    return Cat.apply(d, *xs)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim: int = 0):
+    """Join same-shaped tensors along a new dimension."""
+    xs = _tensor_list("stack", tensors)
+    for i, x in enumerate(xs[1:], 1):
+        if x.shape != xs[0].shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
+                               f"{list(xs[0].shape)} at entry 0 and {list(x.shape)} at entry {i}")
+    d = _wrap_dim("stack", dim, xs[0].ndim + 1)
+    return cat([unsqueeze(x, d) for x in xs], d)
+
+
+def narrow(input, dim: int, start: int, length: int):
+    """The slice ``start:start+length`` of dimension `dim` (a view)."""
+    x = tensor_arg("narrow", input)
+    d = _wrap_dim("narrow", dim, x.ndim)
+    size = x.shape[d]
+    if start < 0:
+        start += size
+    if not (0 <= start <= size and 0 <= length <= size - start):
+        raise RuntimeError(f"narrow: start ({start}) + length ({length}) exceeds dimension size "
+                           f"({size}) of dimension {d}")
+    key = (slice(None),) * d + (slice(start, start + length),)
+    return x[key]
+
+
+def split(tensor, split_size_or_sections, dim: int = 0):
+    """Pieces of `split_size` along `dim` (the last may be smaller), or of the listed sizes."""
+    x = tensor_arg("split", tensor, "tensor")
+    d = _wrap_dim("split", dim, x.ndim)
+    size = x.shape[d]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        if step <= 0 and size:
+            raise RuntimeError(f"split: split_size must be positive, got {step}")
+        sizes = [min(step, size - s) for s in range(0, size, step)] if size else [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != size:
+            raise RuntimeError(f"split: split_with_sizes expects split_sizes to sum exactly to "
+                               f"{size} (input tensor's size at dimension {d}), but got "
+                               f"split_sizes={sizes}")
+    out, start = [], 0
+    for s in sizes:
+        out.append(narrow(x, d, start, s))
+        start += s
+    return tuple(out)
+
+
+def chunk(input, chunks: int, dim: int = 0):
+    """Split into `chunks` pieces of equal size (the last may be smaller)."""
+    x = tensor_arg("chunk", input)
+    if chunks <= 0:
+        raise RuntimeError(f"chunk: chunks must be greater than 0, got {chunks}")
+    size = x.shape[_wrap_dim("chunk", dim, x.ndim)]
+    step = max(1, -(-size // chunks))
+    return split(x, step, dim)
+
+
+def unbind(input, dim: int = 0):
+    x = tensor_arg("unbind", input)
+    d = _wrap_dim("unbind", dim, x.ndim)
+    return tuple(x[(slice(None),) * d + (i,)] for i in range(x.shape[d]))

@@ -1,0 +1,90 @@
+"""Automatic differentiation: `backward`, `grad`, custom `Function`s and gradient checks."""
+from __future__ import annotations
+
+from .._tensor import Tensor
+from .anomaly import detect_anomaly, set_detect_anomaly
+from .engine import run_backward
+from .function import BackwardNode, Function, FunctionCtx
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+
+Variable = Tensor  # the legacy name; a Variable is a Tensor
+
+__all__ = ["backward", "grad", "Function", "FunctionCtx", "BackwardNode", "gradcheck",
+           "gradgradcheck", "GradcheckError", "Variable", "detect_anomaly",
+           "set_detect_anomaly"]
+
+
+def _as_tuple(x):
+    if x is None:
+        return None
+    return (x,) if isinstance(x, Tensor) else tuple(x)
+
+
+def _root_grads(op: str, outputs, grad_outputs) -> list:
+    """The upstream gradients: given ones checked, or 1 for one-element outputs."""
+    if grad_outputs is None:
+        grad_outputs = (None,) * len(outputs)
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(f"{op}: got {len(grad_outputs)} gradients for {len(outputs)} outputs")
+    grads = []
+    for out, g in zip(outputs, grad_outputs):
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{op}: expected Tensors as outputs, got {type(out).__name__}")
+        if g is None:
+            if out.numel() != 1:
+                raise RuntimeError(f"{op}: grad can be implicitly created only for scalar "
+                                   f"outputs (this output has shape {list(out.shape)}); pass "
+                                   "the upstream gradient")
+            g = Tensor._make(out._device.backend.xp.ones(out._data.shape, out._data.dtype),
+                             out._device)
+        elif not isinstance(g, Tensor):
+            raise TypeError(f"{op}: gradients must be Tensors or None, got {type(g).__name__}")
+        elif g._data.shape != out._data.shape:
+            raise RuntimeError(f"{op}: mismatch in shape: grad_output has a shape of "
+                               f"{list(g.shape)} and output has a shape of {list(out.shape)}")
+        elif g._device is not out._device:
+            raise RuntimeError(f"{op}: grad_output is on {g._device} but output is on "
+                               f"{out._device}")
+        elif g._data.dtype != out._data.dtype:
+            g = g.to(dtype=out.dtype)
+        grads.append(g)
+    return grads
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool = False,
+             inputs=None) -> None:
+    """Accumulate the gradients of `tensors` into the ``.grad`` of the leaves they depend on."""
+    outputs = _as_tuple(tensors)
+    grads = _root_grads("backward", outputs, _as_tuple(grad_tensors))
+    if retain_graph is None:
+        retain_graph = create_graph
+    if inputs is not None:
+        inputs = _as_tuple(inputs)
+        found = run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs,
+                             allow_unused=True)
+        from .engine import _accumulate_grad
+        for t, g in zip(inputs, found):
+            if g is not None:
+                _accumulate_grad(t, g, create_graph)
+        return
+    run_backward(outputs, grads, retain_graph, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False,
+         allow_unused: bool = False):
+    """The gradients of `outputs` with respect to `inputs`, returned (no ``.grad`` is touched).
+
+    With ``create_graph=True`` the result is itself differentiable: gradients of gradients.
+    """
+    outs = _as_tuple(outputs)
+    ins = _as_tuple(inputs)
+    for i, t in enumerate(ins):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grad: inputs must be Tensors, got {type(t).__name__} at {i}")
+        if not t._requires_grad:
+            raise RuntimeError(f"grad: input {i} does not require grad")
+    grads = _root_grads("grad", outs, _as_tuple(grad_outputs))
+    if retain_graph is None:
+        retain_graph = create_graph
+    return run_backward(outs, grads, retain_graph, create_graph, inputs=ins,
+                        allow_unused=allow_unused)

@@ -1,0 +1,56 @@
+"""``detect_anomaly()``: remember where each op was created and stop on NaN gradients."""
+from __future__ import annotations
+
+import threading
+import traceback
+
+__all__ = ["detect_anomaly", "set_detect_anomaly", "is_enabled"]
+
+_state = threading.local()
+
+
+def is_enabled() -> bool:
+    return getattr(_state, "enabled", False)
+
+
+def current_stack() -> str:
+    return "".join(traceback.format_stack()[:-2])
+
+
+class detect_anomaly:
+    """Context manager: nodes record the forward traceback; a backward that produces NaN raises
+    a RuntimeError naming the node and showing where its forward ran."""
+
+    def __init__(self, check_nan: bool = True):
+        self.check_nan = check_nan
+
+    def __enter__(self):
+        self._prev = is_enabled()
+        _state.enabled = True
+        return self
+
+    def __exit__(self, *exc):
+        _state.enabled = self._prev
+        return False
+
+
+class set_detect_anomaly(detect_anomaly):
+    """``set_detect_anomaly(True)`` switches anomaly detection on or off (also a context)."""
+
+    def __init__(self, mode: bool):
+        self._prev = is_enabled()
+        _state.enabled = bool(mode)
+
+    def __enter__(self):
+        return self
+
+
+def check_gradients(node, grads) -> None:
+    """Raise if a backward produced NaN (called by the engine in anomaly mode)."""
+    for i, g in enumerate(grads):
+        if g is not None and hasattr(g, "_data") and g._data.dtype.kind == "f":
+            xp = g._device.backend.xp
+            if bool(xp.isnan(g._data).any()):
+                raise RuntimeError(
+                    f"Function '{node.name()}' returned nan values in its {i}th output.\n"
+                    f"The forward call that created it:\n{node._anomaly_trace or '(unknown)'}")

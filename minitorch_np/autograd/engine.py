@@ -1,0 +1,228 @@
+"""The backward engine: walks the graph from the outputs to the leaves, without recursion.
+
+1. **Discover.** An iterative depth-first walk from the roots counts, for every node and
+   leaf, how many edges lead into it (its dependencies).
+2. **Execute.** A node runs once all its dependencies have delivered their gradients, so
+   each node sees the *sum* of the gradients of its outputs (a diamond or a reused tensor
+   is handled by the counting, not by recursion order). Gradients wait in a table that is
+   emptied as the walk goes; nothing lives longer than needed.
+3. **Conform.** Every gradient an op returns is reduced to the shape of the input it is for
+   (undoing broadcasting, in this one place) and checked against that shape.
+4. **Deliver.** Only leaves, and tensors that called ``retain_grad()``, get ``.grad``;
+   ``autograd.grad`` captures the requested gradients instead and touches no ``.grad``.
+
+Unless ``retain_graph`` is set, each node releases its saved tensors after it runs, so a
+second backward through the same graph raises, as in PyTorch. The whole walk runs with grad
+mode equal to ``create_graph``: then the backward formulas (Tensor ops) record a graph of
+their own and gradients of gradients can be taken.
+"""
+from __future__ import annotations
+
+from .._dtype import from_numpy_dtype
+from .._grad_mode import set_grad_enabled
+from .._tensor import Tensor
+from . import anomaly as _anomaly
+from .function import BackwardNode
+
+__all__ = ["run_backward"]
+
+
+def run_backward(roots, grad_roots, retain_graph: bool, create_graph: bool,
+                 inputs=None, allow_unused: bool = False):
+    """Backpropagate `grad_roots` from `roots`; with `inputs`, return their gradients."""
+    targets = []
+    for i, r in enumerate(roots):
+        if not r._requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not "
+                               "have a grad_fn")
+        targets.append(r._edge())
+
+    deps = _count_dependencies([t for t, _ in targets])
+    capture = None
+    if inputs is not None:
+        capture = {}
+        for t in inputs:
+            if t._requires_grad:
+                capture[_key(t._edge())] = None
+
+    buffers: dict = {}
+    for (target, nr), g in zip(targets, grad_roots):
+        _add_to_buffer(buffers, target, nr, g)
+    ready = []
+    for target, _ in targets:
+        if deps.get(target, 0) == 0 and all(target is not r for r in ready):
+            ready.append(target)
+
+    with set_grad_enabled(create_graph):
+        while ready:
+            target = ready.pop()
+            grads = buffers.pop(target, None)
+            if isinstance(target, Tensor):
+                if grads is not None:
+                    _deliver_to_leaf(target, grads[0], capture, create_graph)
+                continue
+            _run_node(target, grads, buffers, deps, ready, capture, retain_graph, create_graph)
+
+    if capture is None:
+        return None
+    results = []
+    for t in inputs:
+        g = capture.get(_key(t._edge())) if t._requires_grad else None
+        if g is None and not allow_unused:
+            raise RuntimeError("One of the differentiated Tensors appears to not have been "
+                               "used in the graph. Set allow_unused=True if this is the "
+                               "desired behavior.")
+        results.append(g)
+    return tuple(results)
+
+
+def _key(edge):
+    return (id(edge[0]), edge[1])
+
+
+def _count_dependencies(start) -> dict:
+    deps: dict = {}
+    seen = {id(n) for n in start}
+    stack = [n for n in start if isinstance(n, BackwardNode)]
+    while stack:
+        node = stack.pop()
+        for edge in node._edges:
+            if edge is None:
+                continue
+            target = edge[0]
+            deps[target] = deps.get(target, 0) + 1
+            if id(target) not in seen:
+                seen.add(id(target))
+                if isinstance(target, BackwardNode):
+                    stack.append(target)
+    return deps
+
+
+def _add_to_buffer(buffers: dict, target, nr: int, g) -> None:
+    buf = buffers.get(target)
+    if buf is None:
+        n = 1 if isinstance(target, Tensor) else len(target._output_meta)
+        buf = buffers[target] = [None] * n
+    buf[nr] = g if buf[nr] is None else buf[nr] + g
+
+
+def _run_hooks(tensor: Tensor, g: Tensor) -> Tensor:
+    for hook in tensor._hooks or ():
+        new = hook(g)
+        if new is not None:
+            g = new
+    return g
+
+
+def _accumulate_grad(tensor: Tensor, g: Tensor, create_graph: bool) -> None:
+    """``tensor.grad += g``: in place when no graph is kept, otherwise recorded."""
+    if create_graph:
+        tensor.grad = g if tensor.grad is None else tensor.grad + g
+    elif tensor.grad is None:
+        # the incoming array may be shared (Add passes one gradient to both inputs), and users
+        # update .grad in place (clip_grad_norm_), so the stored gradient owns its memory
+        tensor.grad = Tensor._make(g._data.copy(), g._device)
+    else:
+        tensor.grad._data += g._data
+        tensor.grad._version_counter.value += 1
+
+
+def _deliver_to_leaf(leaf: Tensor, g: Tensor, capture, create_graph: bool) -> None:
+    g = _run_hooks(leaf, g)
+    if capture is not None:
+        key = (id(leaf), 0)
+        if key in capture:
+            capture[key] = g
+        return
+    _accumulate_grad(leaf, g, create_graph)
+
+
+def _run_node(node, grads, buffers, deps, ready, capture, retain_graph, create_graph):
+    in_grads = None
+    if grads is not None:
+        if node._watch:
+            for nr, ref in node._watch.items():
+                t = ref()
+                if t is None or grads[nr] is None:
+                    continue
+                grads[nr] = _run_hooks(t, grads[nr])
+                if t._retains_grad and capture is None:
+                    _accumulate_grad(t, grads[nr], create_graph)
+        if capture is not None:
+            for nr, g in enumerate(grads):
+                key = (id(node), nr)
+                if key in capture:
+                    capture[key] = g
+        if any(e is not None for e in node._edges):
+            in_grads = _call_backward(node, grads, create_graph)
+    if not retain_graph:
+        node._release()
+
+    for i, edge in enumerate(node._edges):
+        if edge is None:
+            continue
+        target, nr = edge
+        g = in_grads[i] if in_grads is not None else None
+        if g is not None:
+            _add_to_buffer(buffers, target, nr, _conform(node, i, g))
+        deps[target] -= 1
+        if deps[target] == 0:
+            ready.append(target)
+
+
+def _call_backward(node, grads, create_graph):
+    fn = node._forward_cls
+    if create_graph and fn._once_differentiable:
+        raise RuntimeError(f"{node.name()}: this fused op computes its backward on raw arrays "
+                           "and cannot record it; create_graph=True is not supported through "
+                           f"{fn.__name__}")
+    for nr, g in enumerate(grads):
+        if g is None:  # an output that received no gradient contributes zeros
+            shape, dtype = node._output_meta[nr]
+            grads[nr] = Tensor._make(node.xp.zeros(shape, dtype), node.device)
+    out = fn.backward(node, *grads)
+    if not isinstance(out, tuple):
+        out = (out,)
+    if len(out) < len(node._edges):
+        raise RuntimeError(f"{node.name()}: backward returned {len(out)} gradients, but "
+                           f"forward had {len(node._edges)} arguments")
+    if _anomaly.is_enabled():
+        _anomaly.check_gradients(node, out)
+    return out
+
+
+def _conform(node, i: int, g) -> Tensor:
+    """Reduce a gradient to its input's shape (undoing broadcasting) and dtype; check both."""
+    if not isinstance(g, Tensor):
+        raise TypeError(f"{node.name()}: backward must return Tensors or None, got "
+                        f"{type(g).__name__} for argument {i}")
+    if g._device is not node.device:
+        raise RuntimeError(f"{node.name()}: backward returned a gradient on {g._device} for "
+                           f"argument {i}, which lives on {node.device}")
+    shape, dtype = node._input_meta[i]
+    if g._data.shape != shape:
+        g = sum_to(g, shape)
+        if g._data.shape != shape:
+            raise RuntimeError(f"{node.name()}: backward returned a gradient of shape "
+                               f"{tuple(g.shape)} for argument {i} of shape {tuple(shape)}")
+    if g._data.dtype != dtype:
+        g = g.to(dtype=from_numpy_dtype(dtype))
+    return g
+
+
+def sum_to(g: Tensor, shape) -> Tensor:
+    """Sum `g` over the dimensions broadcasting added or stretched, to get `shape` back.
+
+    Leaves `g` unchanged when `shape` cannot be a broadcast of it (the caller reports).
+    """
+    lead = g.ndim - len(shape)
+    if lead < 0:
+        return g
+    dims = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
+                                      if n == 1 and g.shape[lead + i] != 1)
+    if dims:
+        g = g.sum(dim=dims, keepdim=True)
+    if lead:
+        g = g.reshape(shape) if g.shape[lead:] == tuple(shape) else g
+    return g
+

@@ -1,0 +1,248 @@
+"""`Function`: one differentiable operation, its forward and its backward side by side.
+
+Calling ``MyOp.apply(*args)`` runs ``forward`` and, when grad mode is on and an input
+requires grad, records a graph node: the context object ``ctx`` handed to ``forward`` *is*
+the node (the output's ``grad_fn``). ``backward(ctx, *grad_outputs)`` later receives the
+gradients of the outputs and returns one gradient per ``forward`` argument (None where there
+is none). Backward formulas are written with Tensor operations, so running them with grad
+mode on (``create_graph=True``) records their own graph: gradients of gradients for free.
+
+Two kinds of forward exist:
+
+* user-defined Functions follow PyTorch: ``forward`` receives Tensors (run under
+  ``no_grad``) and returns Tensors;
+* the built-in ops (``minitorch_np/_functions``) set ``_array_forward = True``: ``forward``
+  receives the backend arrays of tensor arguments and returns arrays; it calls the array
+  library through ``ctx.xp``. Arrays it saves with ``ctx.save_for_backward`` come back from
+  ``ctx.saved_tensors`` as the input or output *Tensors* they were (so double backward sees
+  the graph), or as constants when they were computed inside forward.
+
+A node holds edges to the nodes of its inputs (or to the leaf tensors themselves), the
+inputs' shapes (the engine reduces broadcast gradients to them) and what forward saved;
+saved values are released after backward unless ``retain_graph=True``.
+"""
+from __future__ import annotations
+
+from .._grad_mode import is_grad_enabled, no_grad
+from .._tensor import Tensor
+from . import anomaly as _anomaly
+
+__all__ = ["Function", "BackwardNode", "FunctionCtx"]
+
+
+class BackwardNode:
+    """A node of the backward graph, and the ``ctx`` of its Function's forward."""
+
+    _forward_cls: type = None  # the Function subclass, set by Function.__init_subclass__
+
+    def __init__(self):
+        self.needs_input_grad: tuple = ()
+        self.device = None
+        self._edges: tuple = ()          # per argument: (BackwardNode | leaf Tensor, output_nr)
+        self._input_meta: tuple = ()     # per argument: (shape, numpy dtype) when an edge exists
+        self._output_meta: tuple = ()    # per output: (shape, numpy dtype)
+        self._to_save = None             # what forward passed to save_for_backward
+        self._saved = None               # resolved: (kind, value, version counter, version)
+        self._released = False
+        self._watch = None               # {output_nr: weakref to a tensor with hooks/retain_grad}
+        self._anomaly_trace = None
+        self.output_device = None        # set by forward only when outputs live elsewhere
+
+    # -- for forward --------------------------------------------------------------------
+    @property
+    def xp(self):
+        """The array module of the device this op runs on."""
+        return self.device.backend.xp
+
+    def save_for_backward(self, *values) -> None:
+        """Keep inputs, outputs or constants for backward (arrays in built-in ops)."""
+        self._to_save = values
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """What forward saved, as Tensors; raises if released or modified in place since."""
+        if self._released:
+            raise RuntimeError(
+                f"{self.name()}: trying to backward through the graph a second time (or to "
+                "access saved tensors after they have already been freed). Saved intermediate "
+                "values of the graph are freed when you call .backward() or autograd.grad(). "
+                "Specify retain_graph=True if you need to backward through the graph a second "
+                "time or if you need to access saved tensors after calling backward.")
+        out = []
+        for kind, value, counter, version in self._saved or ():
+            if counter is not None and counter.value != version:
+                shape = list(value.shape)
+                raise RuntimeError(
+                    f"{self.name()}: one of the variables needed for gradient computation has "
+                    f"been modified by an inplace operation: [{value.dtype} {shape}] is at "
+                    f"version {counter.value}; expected version {version} instead.")
+            if kind == "output":
+                nr, array = value
+                t = Tensor._make(array, self.device, requires_grad=True, grad_fn=self,
+                                 output_nr=nr)
+                t._version_counter = counter
+                out.append(t)
+            else:
+                out.append(value)
+        return tuple(out)
+
+    # -- graph inspection ---------------------------------------------------------------
+    @classmethod
+    def name(cls) -> str:
+        return cls.__name__
+
+    @property
+    def next_functions(self) -> tuple:
+        """``((node_or_AccumulateGrad, output_nr), ...)`` per forward argument, as PyTorch."""
+        return tuple((None, 0) if e is None else
+                     ((AccumulateGrad(e[0]) if isinstance(e[0], Tensor) else e[0]), e[1])
+                     for e in self._edges)
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {id(self):#x}>"
+
+    def _release(self) -> None:
+        self._saved = None
+        self._released = True
+
+
+FunctionCtx = BackwardNode
+
+
+class AccumulateGrad:
+    """What ``next_functions`` shows for a leaf: the tensor whose ``.grad`` accumulates."""
+
+    def __init__(self, variable: Tensor):
+        self.variable = variable
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+class Function:
+    """Base class of differentiable operations; subclass it with static forward and backward.
+
+    >>> class Cube(Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save_for_backward(x)
+    ...         return x ** 3
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         x, = ctx.saved_tensors
+    ...         return 3 * x ** 2 * grad
+    >>> y = Cube.apply(x)
+    """
+
+    #: built-in ops: forward gets and returns backend arrays (see the module docstring)
+    _array_forward = False
+    #: fused ops whose backward works on raw arrays refuse create_graph=True
+    _once_differentiable = False
+    _backward_cls: type = BackwardNode
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._backward_cls = type(f"{cls.__name__}Backward0", (BackwardNode,),
+                                 {"_forward_cls": cls, "__module__": cls.__module__})
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("subclasses of Function must implement forward")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("subclasses of Function must implement backward")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        """Run forward on `args` and record the node when gradients are needed."""
+        device = None
+        record = False
+        for a in args:
+            if isinstance(a, Tensor):
+                if device is None:
+                    device = a._device
+                elif a._device is not device:
+                    raise RuntimeError(
+                        f"{cls.__name__}: expected all tensors to be on the same device, but "
+                        f"found at least two devices, {device} and {a._device}")
+                if a._requires_grad:
+                    record = True
+        if device is None:
+            raise TypeError(f"{cls.__name__}.apply: expected at least one Tensor argument")
+        record = record and is_grad_enabled()
+
+        ctx = cls._backward_cls()
+        ctx.device = device
+        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        if cls._array_forward:
+            raw = tuple(a._data if isinstance(a, Tensor) else a for a in args)
+            if device.index:
+                with device.backend.device_context(device.index):
+                    out = cls.forward(ctx, *raw, **kwargs)
+            else:
+                out = cls.forward(ctx, *raw, **kwargs)
+        else:
+            with no_grad():
+                out = cls.forward(ctx, *args, **kwargs)
+        single = not isinstance(out, tuple)
+        outs = (out,) if single else out
+        if not cls._array_forward:
+            outs = tuple(o._data if isinstance(o, Tensor) else o for o in outs)
+            returned = out if not single else (out,)
+        else:
+            returned = None
+
+        if ctx.output_device is not None:
+            device = ctx.output_device
+        if not record:
+            results = tuple(Tensor._make(o, device) for o in outs)
+            return results[0] if single else results
+
+        results = []
+        for i, o in enumerate(outs):
+            differentiable = o.dtype.kind == "f"
+            results.append(Tensor._make(o, device, requires_grad=differentiable,
+                                        grad_fn=ctx if differentiable else None, output_nr=i))
+        ctx._edges = tuple(a._edge() if isinstance(a, Tensor) and a._requires_grad else None
+                           for a in args)
+        ctx._input_meta = tuple((a._data.shape, a._data.dtype) if e is not None else None
+                                for a, e in zip(args, ctx._edges))
+        ctx._output_meta = tuple((o.shape, o.dtype) for o in outs)
+        if ctx._to_save is not None:
+            ctx._saved = _resolve_saved(ctx._to_save, args, raw if cls._array_forward else args,
+                                        outs, returned, results)
+            ctx._to_save = None
+        if _anomaly.is_enabled():
+            ctx._anomaly_trace = _anomaly.current_stack()
+        return results[0] if single else tuple(results)
+
+
+def _resolve_saved(values, args, raw_args, outs, returned, results) -> tuple:
+    """Map what forward saved back to input Tensors, output markers or constants."""
+    saved = []
+    for v in values:
+        if v is None or isinstance(v, bool | int | float):  # Python scalars are kept as they are
+            saved.append(("const", v, None, 0))
+            continue
+        for a, r in zip(args, raw_args):
+            if r is v and isinstance(a, Tensor):
+                saved.append(("input", a, a._version_counter, a._version_counter.value))
+                break
+        else:
+            for i, o in enumerate(outs):
+                if o is v or (returned is not None and returned[i] is v):
+                    counter = results[i]._version_counter
+                    saved.append(("output", (i, o), counter, counter.value))
+                    break
+            else:
+                if isinstance(v, Tensor):
+                    saved.append(("input", v, v._version_counter, v._version_counter.value))
+                else:  # an array computed inside forward: a constant for double backward
+                    device = results[0]._device
+                    saved.append(("const", Tensor._make(v, device), None, 0))
+    return tuple(saved)
+
