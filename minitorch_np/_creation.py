@@ -38,6 +38,8 @@ def _infer_dtype(data):
             stack.extend(x)
         elif isinstance(x, Tensor):
             kinds.add(x.dtype)
+        elif isinstance(x, np.generic):  # a NumPy scalar keeps its dtype, as in PyTorch
+            kinds.add(_dtype.from_numpy_dtype(x.dtype))
         elif isinstance(x, bool | np.bool_):
             kinds.add(_dtype.bool)
         elif isinstance(x, numbers.Integral):
@@ -63,7 +65,10 @@ def _host_array(data, dtype, op: str) -> np.ndarray:
     else:
         try:
             array = np.asarray(data)
-        except (TypeError, ValueError) as e:
+        except ValueError:  # NumPy 2 refuses ragged nesting ("inhomogeneous shape")
+            raise ValueError(f"{op}: expected a sequence of equal-length sequences of numbers "
+                             f"(ragged nested sequences cannot make a tensor)") from None
+        except TypeError as e:
             raise TypeError(f"{op}: cannot make a tensor from {type(data).__name__}: {e}") from None
         if array.dtype == object:
             raise ValueError(f"{op}: expected a sequence of equal-length sequences of numbers "
@@ -150,6 +155,10 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = Fal
     """A tensor of `size` filled with `fill_value` (its dtype inferred from the value)."""
     if dtype is None:
         dtype = _dtype.scalar_dtype(fill_value)
+    elif not to_dtype(dtype, "full").is_floating_point and isinstance(fill_value, float) \
+            and not fill_value.is_integer():
+        raise TypeError(f"full: refusing to truncate the non-integer fill value {fill_value} "
+                        f"to {to_dtype(dtype)}")
     return _filled("full", (tuple(size),) if isinstance(size, list | tuple) else (size,),
                    fill_value, dtype, device, requires_grad)
 

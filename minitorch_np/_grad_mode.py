@@ -11,12 +11,16 @@ import threading
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
 
-_state = threading.local()
+class _State(threading.local):
+    enabled = True  # each thread starts with grad mode on
+
+
+_state = _State()
 
 
 def is_grad_enabled() -> bool:
     """True when new operations are recorded for backward (the default)."""
-    return getattr(_state, "enabled", True)
+    return _state.enabled
 
 
 def _set(mode: bool) -> None:
@@ -45,13 +49,22 @@ class _GradMode:
         return wrapper
 
 
-class no_grad(_GradMode):
+class _NoArgGradMode(_GradMode):
+    """A mode without arguments also decorates without parentheses (``@no_grad``), as in
+    PyTorch 2."""
+
+    def __new__(cls, orig_func=None):
+        self = super().__new__(cls)
+        return self if orig_func is None else self(orig_func)
+
+
+class no_grad(_NoArgGradMode):
     """Context manager (or decorator) that records no graph: ``with no_grad(): ...``."""
 
     _mode = False
 
 
-class enable_grad(_GradMode):
+class enable_grad(_NoArgGradMode):
     """Context manager (or decorator) that records the graph, even inside ``no_grad``."""
 
     _mode = True

@@ -73,7 +73,7 @@ class Tensor:
                     _host_array(data, get_default_dtype(), "Tensor"), dev.index)
             array = array.astype(get_default_dtype().numpy, copy=False)
         else:
-            shape = tuple(int(s) for s in args)
+            shape = tuple(int(s) for s in args) if args else (0,)  # Tensor() is empty
             array = dev.backend.xp.empty(shape, get_default_dtype().numpy) if not dev.index else \
                 dev.backend.from_numpy(np.empty(shape, get_default_dtype().numpy), dev.index)
         _init(self, array, _concrete(dev), False, None, 0)
@@ -81,8 +81,19 @@ class Tensor:
     @classmethod
     def _make(cls, data, device, requires_grad=False, grad_fn=None, output_nr=0):
         """Wrap a backend array without copying (the internal constructor)."""
+        if isinstance(data, np.generic):  # NumPy reductions and 0-d ufuncs return scalars
+            data = np.asarray(data)
         t = object.__new__(cls)
-        _init(t, data, device, requires_grad, grad_fn, output_nr)
+        t._data = data  # (the assignments of _init, inlined: this runs once per op)
+        t._device = device
+        t._requires_grad = requires_grad
+        t._grad = None
+        t.grad_fn = grad_fn
+        t._output_nr = output_nr
+        t._version_counter = _VersionCounter()
+        t._base = None
+        t._hooks = None
+        t._retains_grad = False
         return t
 
     def _edge(self):
@@ -169,12 +180,11 @@ class Tensor:
 
     @data.setter
     def data(self, value: Tensor) -> None:
+        # As PyTorch's ``t.data = other``: any shape, dtype or device; the tensor object stays
+        # the same, which is how Module.to() moves parameters an optimizer already holds.
         if not isinstance(value, Tensor):
             raise TypeError(f"data: expected a Tensor, got {type(value).__name__}")
-        if value._device is not self._device:
-            raise RuntimeError(f"data: cannot assign a tensor on {value._device} to one on "
-                               f"{self._device}")
-        self._data = value._data
+        self._data, self._device = value._data, value._device
 
     @property
     def _version(self) -> int:
@@ -266,7 +276,11 @@ class Tensor:
     def __format__(self, spec: str) -> str:
         if self._data.size == 1 and spec:
             return format(self.item(), spec)
-        return format(repr(self), spec)
+        if spec:
+            raise TypeError(f"unsupported format string {spec!r} passed to Tensor.__format__: "
+                            f"only one-element tensors format as numbers, this one has "
+                            f"{self._data.size} elements")
+        return repr(self)
 
     def __repr__(self) -> str:
         from ._tensor_str import tensor_repr

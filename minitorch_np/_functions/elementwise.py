@@ -11,7 +11,7 @@ import math
 
 from .._tensor import Tensor
 from ..autograd.function import Function
-from .operands import binary, floating, tensor_arg
+from .operands import as_operand, binary, floating, tensor_arg
 
 
 class _ArrayFunction(Function):
@@ -48,7 +48,9 @@ class Mul(_ArrayFunction):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        # only what backward uses (as PyTorch): b for a's gradient, a for b's
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None,
+                              b if ctx.needs_input_grad[0] else None)
         return a * b
 
     @staticmethod
@@ -64,7 +66,7 @@ class Div(_ArrayFunction):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
         return a / b
 
     @staticmethod
@@ -315,7 +317,8 @@ class Clamp(_ArrayFunction):
 def add(input, other, *, alpha=1):
     """``input + alpha * other`` with broadcasting."""
     if alpha != 1:
-        other = mul(other, alpha)
+        other = as_operand("add", other)
+        other = mul(other, alpha) if isinstance(other, Tensor) else other * alpha
     a, b = binary("add", input, other)
     return Add.apply(a, b)
 
@@ -323,7 +326,8 @@ def add(input, other, *, alpha=1):
 def sub(input, other, *, alpha=1):
     """``input - alpha * other`` with broadcasting."""
     if alpha != 1:
-        other = mul(other, alpha)
+        other = as_operand("sub", other)
+        other = mul(other, alpha) if isinstance(other, Tensor) else other * alpha
     a, b = binary("sub", input, other)
     return Sub.apply(a, b)
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.function import Function
-from .operands import binary, tensor_arg
+from .operands import as_operand, tensor_arg
 from .shape import _share_version
 
 
@@ -134,6 +134,8 @@ def _normalize_key(x: Tensor, key):
             basic = False
         elif isinstance(k, np.ndarray | list):
             a = np.asarray(k)
+            if a.size == 0 and a.dtype.kind == "f":  # [] selects nothing, as in PyTorch
+                a = a.astype(np.int64)
             if a.dtype.kind not in "iub":
                 raise IndexError(f"index: arrays used as indices must be integer or bool, got "
                                  f"{a.dtype}")
@@ -152,6 +154,8 @@ def _normalize_key(x: Tensor, key):
 def getitem(input, key):
     x = tensor_arg("index", input)
     key, basic = _normalize_key(x, key)
+    if basic and Ellipsis not in key:  # x[0, ...] is a 0-d view where x[0] is a NumPy copy
+        key = key + (Ellipsis,)
     try:
         out = GetItem.apply(x, key, basic)
     except IndexError as e:
@@ -163,7 +167,8 @@ def index_put(input, key, value):
     """A copy of `input` with ``[key] = value`` (differentiable in both)."""
     x = tensor_arg("index_put", input)
     key, basic = _normalize_key(x, key)
-    _, v = binary("index_put", x, value)
+    # not `binary`: the value broadcasts to the indexed region x[key], not to all of x
+    v = as_operand("index_put", value)
     if isinstance(v, Tensor) and v._data.dtype != x._data.dtype:
         v = v.to(dtype=x.dtype)
     return IndexPut.apply(x, key, v, basic)

@@ -12,12 +12,12 @@ In-place changes through a *view* of a tensor that is part of a recorded graph a
 """
 from __future__ import annotations
 
-from .._dtype import from_numpy_dtype, promote_types, result_type
+from .._dtype import from_numpy_dtype, result_type
 from .._grad_mode import is_grad_enabled, no_grad
 from .._tensor import Tensor
 from . import elementwise as E
 from .indexing import _normalize_key, index_put
-from .operands import as_operand
+from .operands import as_operand, cast_to
 
 
 def _records(op: str, t: Tensor, others) -> bool:
@@ -38,8 +38,11 @@ def _records(op: str, t: Tensor, others) -> bool:
 
 
 def _check_result_dtype(op: str, t: Tensor, result_dtype) -> None:
+    """PyTorch's casting rule for in-place results: narrowing within a category is fine
+    (a float64 result into a float32 tensor), moving down one is not (a float into an int
+    tensor, an int into a bool one)."""
     target = from_numpy_dtype(t._data.dtype)
-    if promote_types(result_dtype, target) is not target:
+    if result_dtype._category > target._category:
         raise RuntimeError(f"{op}: result type {result_dtype} can't be cast to the desired "
                            f"output type {target}")
 
@@ -59,6 +62,7 @@ def apply_inplace(op: str, t: Tensor, fn, *others) -> Tensor:
         snapshot = Tensor._make(t._data.copy(), t._device, True, t.grad_fn, t._output_nr)
         result = fn(snapshot, *others)
         _check_result_dtype(op, t, from_numpy_dtype(result._data.dtype))
+        result = cast_to(result, from_numpy_dtype(t._data.dtype))
         if result._data.shape != t._data.shape:
             raise RuntimeError(f"{op}: output with shape {list(t.shape)} doesn't match the "
                                f"broadcast shape {list(result.shape)}")
@@ -181,6 +185,12 @@ def setitem(self, key, value):
     if isinstance(value, Tensor) and value._device is not self._device:
         raise RuntimeError(f"index_put: value on {value._device} cannot be written into a "
                            f"tensor on {self._device}")
+    # Writing 1.5 into an int tensor would store 1: refuse, as tensor(1.5, dtype=int64) does
+    # (truncate on purpose with value.long()).
+    if self._data.dtype.kind != "f" and result_type(value).is_floating_point:
+        raise RuntimeError(f"index_put: cannot write a floating point value into a tensor of "
+                           f"dtype {self.dtype} without truncating it; convert it first "
+                           f"(e.g. value.long())")
     if _records("index_put_", self, (value,)):
         apply_inplace("index_put_", self, lambda t, v: index_put(t, key, v), value)
         return
@@ -200,8 +210,15 @@ def setitem(self, key, value):
     self._version_counter.value += 1
 
 
+def _floating_only(op: str, t: Tensor) -> None:
+    if t._data.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating point tensor, got {t.dtype} "
+                        f"(random samples would be truncated)")
+
+
 def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None):
     """Fill with samples of N(mean, std²)."""
+    _floating_only("normal_", self)
     if std < 0:
         raise RuntimeError(f"normal_ expects std >= 0.0, but found std {std}")
     _records("normal_", self, ())
@@ -214,6 +231,7 @@ def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None):
 
 def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None):
     """Fill with samples of U[a, b)."""
+    _floating_only("uniform_", self)
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                            f"from={a} > to={b}")

@@ -24,26 +24,29 @@ class Matmul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        need_a, need_b = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)
+        ctx.ndims = (a.ndim, b.ndim)
         return ctx.xp.matmul(a, b)
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        a2 = a.unsqueeze(0) if a.ndim == 1 else a     # (1, n)
-        b2 = b.unsqueeze(-1) if b.ndim == 1 else b    # (n, 1)
-        if a.ndim == 1:
+        a, b = ctx.saved_tensors  # each saved only if the other's gradient needs it
+        a_ndim, b_ndim = ctx.ndims
+        if a_ndim == 1:
             g = g.unsqueeze(-2)
-        if b.ndim == 1:
+        if b_ndim == 1:
             g = g.unsqueeze(-1)
         ga = gb = None
         if ctx.needs_input_grad[0]:
+            b2 = b.unsqueeze(-1) if b_ndim == 1 else b    # a column (n, 1)
             ga = g @ b2.mT
-            if a.ndim == 1:
+            if a_ndim == 1:
                 ga = ga.squeeze(-2)
         if ctx.needs_input_grad[1]:
+            a2 = a.unsqueeze(0) if a_ndim == 1 else a     # a row (1, n)
             gb = a2.mT @ g
-            if b.ndim == 1:
+            if b_ndim == 1:
                 gb = gb.squeeze(-1)
         return ga, gb
 
@@ -54,19 +57,19 @@ def matmul(input, other):
     if a._device is not b._device:
         raise RuntimeError(f"matmul: expected all tensors to be on the same device, but found "
                            f"at least two devices, {a._device} and {b._device}")
-    if a.ndim == 0 or b.ndim == 0:
-        raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got {a.ndim}D "
-                           f"and {b.ndim}D tensors")
+    sa, sb = a._data.shape, b._data.shape
+    if not sa or not sb:
+        raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got "
+                           f"{len(sa)}D and {len(sb)}D tensors")
     if a._data.dtype != b._data.dtype:
         raise RuntimeError(f"matmul: expected both operands to have the same dtype, but got "
                            f"{a.dtype} for input and {b.dtype} for other")
-    n = a.shape[-1]
-    m = b.shape[-2] if b.ndim > 1 else b.shape[0]
+    n, m = sa[-1], (sb[-2] if len(sb) > 1 else sb[0])
     if n != m:
-        raise RuntimeError(f"matmul: shapes {list(a.shape)} and {list(b.shape)} cannot be "
+        raise RuntimeError(f"matmul: shapes {list(sa)} and {list(sb)} cannot be "
                            f"multiplied ({n} columns vs {m} rows)")
-    if a.ndim > 2 and b.ndim > 2 and a.shape[:-2] != b.shape[:-2]:
-        broadcast_shapes("matmul (batch dimensions)", a.shape[:-2], b.shape[:-2])
+    if len(sa) > 2 and len(sb) > 2 and sa[:-2] != sb[:-2]:
+        broadcast_shapes("matmul (batch dimensions)", sa[:-2], sb[:-2])
     return Matmul.apply(a, b)
 
 

@@ -54,9 +54,11 @@ def binary(op: str, a, b):
     if not (isinstance(a, Tensor) or isinstance(b, Tensor)):
         raise TypeError(f"{op}: expected at least one Tensor operand")
     t, s = (a, b) if isinstance(a, Tensor) else (b, a)
-    dt = result_type(t, s)
-    if dt.numpy != t._data.dtype:
-        t = cast_to(t, dt)
+    kind = t._data.dtype.kind
+    if not (kind == "f" or kind in "iu" and type(s) is int):  # else the tensor's dtype wins
+        dt = result_type(t, s)
+        if dt.numpy != t._data.dtype:
+            t = cast_to(t, dt)
     return (t, s) if isinstance(a, Tensor) else (s, t)
 
 
@@ -112,8 +114,9 @@ def dims_arg(op: str, dim, ndim: int):
         dims = tuple(sorted(_wrap_dim(op, d, ndim) for d in dim))
         if len(set(dims)) != len(dims):
             raise RuntimeError(f"{op}: dim {tuple(dim)} appears multiple times in the list of dims")
-        return dims if dims else None
-    return (_wrap_dim(op, dim, ndim),)
+    else:
+        dims = (_wrap_dim(op, dim, ndim),)
+    return dims if dims and ndim else None  # a 0-d tensor's dim 0 or -1 is all of it
 
 
 def dtype_of(t: Tensor):

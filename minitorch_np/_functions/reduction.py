@@ -48,7 +48,7 @@ class Sum(_ArrayFunction):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.in_shape, ctx.dims = x.shape, dims
-        return ctx.xp.sum(x, axis=dims, keepdims=keepdim)
+        return x.sum(axis=dims, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, g):
@@ -61,7 +61,7 @@ class Mean(_ArrayFunction):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.in_shape, ctx.dims = x.shape, dims
-        return ctx.xp.mean(x, axis=dims, keepdims=keepdim)
+        return x.mean(axis=dims, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, g):
@@ -97,15 +97,18 @@ class Prod(_ArrayFunction):
         y = xp.prod(x, axis=dims, keepdims=True)
         ctx.in_shape, ctx.dims = x.shape, dims
         ctx.has_zero = bool((x == 0).any())
+        out = y if keepdim else xp.squeeze(y, axis=dims) if dims is not None else y.reshape(())
+        # save the output itself (not y), so that double backward sees its graph
         if ctx.has_zero:  # products of the other factors, computed as a constant
-            ctx.save_for_backward(x, y, _prod_of_others(xp, x, dims))
+            ctx.save_for_backward(x, out, _prod_of_others(xp, x, dims))
         else:
-            ctx.save_for_backward(x, y, None)
-        return y if keepdim else xp.squeeze(y, axis=dims) if dims is not None else y.reshape(())
+            ctx.save_for_backward(x, out, None)
+        return out
 
     @staticmethod
     def backward(ctx, g):
         x, y, others = ctx.saved_tensors
+        y = y.reshape(_keep_shape(ctx.in_shape, ctx.dims))
         spread = _spread(g, ctx.in_shape, ctx.dims)
         if others is None:
             return spread * (y / x), None, None
@@ -136,13 +139,15 @@ class LogSumExp(_ArrayFunction):
         m = xp.max(x, axis=dims, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)  # all -inf rows: avoid inf - inf
         y = xp.log(xp.sum(xp.exp(x - m), axis=dims, keepdims=True)) + m
-        ctx.save_for_backward(x, y)
+        out = y if keepdim else xp.squeeze(y, axis=dims)
+        ctx.save_for_backward(x, out)  # the output itself: double backward sees its graph
         ctx.in_shape, ctx.dims = x.shape, dims
-        return y if keepdim else xp.squeeze(y, axis=dims)
+        return out
 
     @staticmethod
     def backward(ctx, g):
         x, y = ctx.saved_tensors
+        y = y.reshape(_keep_shape(ctx.in_shape, ctx.dims))
         return _spread(g, ctx.in_shape, ctx.dims) * (x - y).exp(), None, None
 
 
@@ -198,13 +203,15 @@ class Norm(_ArrayFunction):
         else:
             y = xp.sum(a ** p, axis=dims, keepdims=True) ** (1.0 / p)
         ctx.p, ctx.in_shape, ctx.dims = p, x.shape, dims
-        ctx.save_for_backward(x, y)
-        return y if keepdim else xp.squeeze(y, axis=dims) if dims is not None else y.reshape(())
+        out = y if keepdim else xp.squeeze(y, axis=dims) if dims is not None else y.reshape(())
+        ctx.save_for_backward(x, out)  # the output itself: double backward sees its graph
+        return out
 
     @staticmethod
     def backward(ctx, g):
         x, y = ctx.saved_tensors
         p = ctx.p
+        y = y.reshape(_keep_shape(ctx.in_shape, ctx.dims))
         g = g.reshape(_keep_shape(ctx.in_shape, ctx.dims))
         if p == 1:
             return g * x.sign(), None, None, None

@@ -6,11 +6,15 @@ import traceback
 
 __all__ = ["detect_anomaly", "set_detect_anomaly", "is_enabled"]
 
-_state = threading.local()
+class _State(threading.local):
+    enabled = False
+
+
+_state = _State()
 
 
 def is_enabled() -> bool:
-    return getattr(_state, "enabled", False)
+    return _state.enabled
 
 
 def current_stack() -> str:

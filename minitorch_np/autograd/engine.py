@@ -83,7 +83,8 @@ def _key(edge):
 def _count_dependencies(start) -> dict:
     deps: dict = {}
     seen = {id(n) for n in start}
-    stack = [n for n in start if isinstance(n, BackwardNode)]
+    # once per node: two roots can be outputs of the same node (its edges count once)
+    stack = list({id(n): n for n in start if isinstance(n, BackwardNode)}.values())
     while stack:
         node = stack.pop()
         for edge in node._edges:

@@ -35,18 +35,18 @@ class BackwardNode:
 
     _forward_cls: type = None  # the Function subclass, set by Function.__init_subclass__
 
-    def __init__(self):
-        self.needs_input_grad: tuple = ()
-        self.device = None
-        self._edges: tuple = ()          # per argument: (BackwardNode | leaf Tensor, output_nr)
-        self._input_meta: tuple = ()     # per argument: (shape, numpy dtype) when an edge exists
-        self._output_meta: tuple = ()    # per output: (shape, numpy dtype)
-        self._to_save = None             # what forward passed to save_for_backward
-        self._saved = None               # resolved: (kind, value, version counter, version)
-        self._released = False
-        self._watch = None               # {output_nr: weakref to a tensor with hooks/retain_grad}
-        self._anomaly_trace = None
-        self.output_device = None        # set by forward only when outputs live elsewhere
+    # Defaults live on the class: a node is made for every op, so __init__ sets nothing.
+    needs_input_grad: tuple = ()
+    device = None
+    output_device = None   # set by a forward whose outputs live on another device
+    _edges: tuple = ()          # per argument: (BackwardNode | leaf Tensor, output_nr) or None
+    _input_meta: tuple = ()     # per argument: (shape, numpy dtype) where an edge exists
+    _output_meta: tuple = ()    # per output: (shape, numpy dtype)
+    _to_save = None             # what forward passed to save_for_backward
+    _saved = None               # resolved: (kind, value, version counter, version) each
+    _released = False
+    _watch = None               # {output_nr: weakref to a tensor with hooks or retain_grad}
+    _anomaly_trace = None
 
     # -- for forward --------------------------------------------------------------------
     @property
@@ -71,10 +71,11 @@ class BackwardNode:
         out = []
         for kind, value, counter, version in self._saved or ():
             if counter is not None and counter.value != version:
-                shape = list(value.shape)
+                # an output is saved as (output_nr, array), an input as its Tensor
+                t = Tensor._make(value[1], self.device) if kind == "output" else value
                 raise RuntimeError(
                     f"{self.name()}: one of the variables needed for gradient computation has "
-                    f"been modified by an inplace operation: [{value.dtype} {shape}] is at "
+                    f"been modified by an inplace operation: [{t.dtype} {list(t.shape)}] is at "
                     f"version {counter.value}; expected version {version} instead.")
             if kind == "output":
                 nr, array = value
@@ -161,6 +162,7 @@ class Function:
         """Run forward on `args` and record the node when gradients are needed."""
         device = None
         record = False
+        needs = []
         for a in args:
             if isinstance(a, Tensor):
                 if device is None:
@@ -169,33 +171,39 @@ class Function:
                     raise RuntimeError(
                         f"{cls.__name__}: expected all tensors to be on the same device, but "
                         f"found at least two devices, {device} and {a._device}")
-                if a._requires_grad:
-                    record = True
+                needs.append(a._requires_grad)
+                record = record or a._requires_grad
+            else:
+                needs.append(False)
         if device is None:
             raise TypeError(f"{cls.__name__}.apply: expected at least one Tensor argument")
         record = record and is_grad_enabled()
 
         ctx = cls._backward_cls()
         ctx.device = device
-        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        ctx.needs_input_grad = tuple(needs)  # a tuple, as PyTorch's, already in forward
         if cls._array_forward:
-            raw = tuple(a._data if isinstance(a, Tensor) else a for a in args)
+            raw = [a._data if isinstance(a, Tensor) else a for a in args]
             if device.index:
                 with device.backend.device_context(device.index):
                     out = cls.forward(ctx, *raw, **kwargs)
             else:
                 out = cls.forward(ctx, *raw, **kwargs)
+            returned = None
         else:
             with no_grad():
                 out = cls.forward(ctx, *args, **kwargs)
+            raw = args
+            returned = out if isinstance(out, tuple) else (out,)
         single = not isinstance(out, tuple)
+        if single and returned is None:
+            if ctx.output_device is not None:
+                device = ctx.output_device
+            if not record:
+                return Tensor._make(out, device)
         outs = (out,) if single else out
-        if not cls._array_forward:
+        if returned is not None:
             outs = tuple(o._data if isinstance(o, Tensor) else o for o in outs)
-            returned = out if not single else (out,)
-        else:
-            returned = None
-
         if ctx.output_device is not None:
             device = ctx.output_device
         if not record:
@@ -205,16 +213,20 @@ class Function:
         results = []
         for i, o in enumerate(outs):
             differentiable = o.dtype.kind == "f"
-            results.append(Tensor._make(o, device, requires_grad=differentiable,
-                                        grad_fn=ctx if differentiable else None, output_nr=i))
-        ctx._edges = tuple(a._edge() if isinstance(a, Tensor) and a._requires_grad else None
-                           for a in args)
-        ctx._input_meta = tuple((a._data.shape, a._data.dtype) if e is not None else None
-                                for a, e in zip(args, ctx._edges))
-        ctx._output_meta = tuple((o.shape, o.dtype) for o in outs)
+            results.append(Tensor._make(o, device, differentiable,
+                                        ctx if differentiable else None, i))
+        edges, meta = [], []
+        for a, n in zip(args, needs):
+            if n:
+                edges.append((a.grad_fn, a._output_nr) if a.grad_fn is not None else (a, 0))
+                meta.append((a._data.shape, a._data.dtype))
+            else:
+                edges.append(None)
+                meta.append(None)
+        ctx._edges, ctx._input_meta = edges, meta
+        ctx._output_meta = [(o.shape, o.dtype) for o in outs]
         if ctx._to_save is not None:
-            ctx._saved = _resolve_saved(ctx._to_save, args, raw if cls._array_forward else args,
-                                        outs, returned, results)
+            ctx._saved = _resolve_saved(ctx._to_save, args, raw, outs, returned, results)
             ctx._to_save = None
         if _anomaly.is_enabled():
             ctx._anomaly_trace = _anomaly.current_stack()
@@ -225,7 +237,9 @@ def _resolve_saved(values, args, raw_args, outs, returned, results) -> tuple:
     """Map what forward saved back to input Tensors, output markers or constants."""
     saved = []
     for v in values:
-        if v is None or isinstance(v, bool | int | float):  # Python scalars are kept as they are
+        # Python scalars are kept as they are; not NumPy scalars (np.float64 subclasses float),
+        # which ufuncs return for 0-d arrays and which may be an output to keep in the graph
+        if v is None or type(v) in (bool, int, float):
             saved.append(("const", v, None, 0))
             continue
         for a, r in zip(args, raw_args):

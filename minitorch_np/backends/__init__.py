@@ -9,10 +9,7 @@ from __future__ import annotations
 from .base import Backend
 from .cupy_backend import CupyBackend
 from .numpy_backend import NumpyBackend
-try:  # TEMP while fake_backend is being written
-    from .fake_backend import FakeGpuBackend
-except ImportError:
-    FakeGpuBackend = NumpyBackend
+from .fake_backend import FakeGpuBackend
 
 _BACKENDS: dict[str, Backend] = {
     "cpu": NumpyBackend(),

@@ -9,12 +9,10 @@ from .base import Backend
 class NumpyBackend(Backend):
     name = "cpu"
 
+    xp = np  # a plain attribute, not a property: ops read it once per call
+
     def __init__(self):
         self._rng = np.random.Generator(np.random.PCG64(0))
-
-    @property
-    def xp(self):
-        return np
 
     def is_array(self, obj) -> bool:
         return isinstance(obj, np.ndarray)

@@ -1,0 +1,81 @@
+"""Adagrad: divide each coordinate's step by the root of the sum of its squared gradients."""
+from __future__ import annotations
+
+import minitorch_np as torch
+
+from .optimizer import Optimizer, _params_with_grad, _step_counter
+
+__all__ = ["Adagrad"]
+
+
+class Adagrad(Optimizer):
+    r"""Adagrad (Duchi et al., 2011), as ``torch.optim.Adagrad``.
+
+    For each parameter (lr :math:`\eta`, lr decay :math:`\kappa`, weight decay
+    :math:`\lambda`), with :math:`s_0` = ``initial_accumulator_value``:
+
+    .. math::
+        \tilde\eta_t &\leftarrow \eta / (1 + (t - 1)\kappa) \\
+        g_t &\leftarrow g_t + \lambda w_{t-1}                   && (\lambda \ne 0) \\
+        s_t &\leftarrow s_{t-1} + g_t^2 \\
+        w_t &\leftarrow w_{t-1} - \tilde\eta_t\, g_t / (\sqrt{s_t} + \epsilon)
+
+    The sum never forgets, so every coordinate's step only shrinks; RMSprop and Adam replace
+    the sum by a moving average (lecture 002, "RMSprop"). The ``lr_decay`` term is the
+    lecture's 1/t decay (see ``lr_scheduler.InverseTimeLR``) built into the optimizer.
+
+    The state is created at the first step that sees a gradient (PyTorch creates Adagrad's
+    state in the constructor already); the values are the same.
+
+    Args:
+        params: parameters to optimize, or dicts defining param groups.
+        lr: learning rate (default: 1e-2).
+        lr_decay: learning-rate decay :math:`\kappa` (default: 0).
+        weight_decay: L2 penalty added to the gradient (default: 0).
+        initial_accumulator_value: starting value of the sums :math:`s_0` (default: 0).
+        eps: added to the denominator (default: 1e-10).
+        maximize: ascend instead of descend (default: False).
+    """
+
+    def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
+                 initial_accumulator_value: float = 0, eps: float = 1e-10, *,
+                 maximize: bool = False) -> None:
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= lr_decay:
+            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not 0.0 <= initial_accumulator_value:
+            raise ValueError(f"Invalid initial_accumulator_value value: "
+                             f"{initial_accumulator_value}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
+                        initial_accumulator_value=initial_accumulator_value,
+                        maximize=maximize)
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient; returns the closure's loss."""
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
+            weight_decay = group["weight_decay"]
+            for p in _params_with_grad(group):
+                state = self.state[p]
+                if len(state) == 0:
+                    state["step"] = _step_counter()
+                    state["sum"] = torch.full_like(p, group["initial_accumulator_value"])
+                state["step"] += 1
+                step = state["step"].item()
+
+                grad = p.grad if not group["maximize"] else -p.grad
+                if weight_decay != 0:
+                    grad = grad.add(p, alpha=weight_decay)
+                clr = lr / (1 + (step - 1) * lr_decay)
+                state_sum = state["sum"]
+                state_sum.addcmul_(grad, grad, value=1)
+                std = state_sum.sqrt().add_(eps)
+                p.addcdiv_(grad, std, value=-clr)
+        return loss

@@ -1,0 +1,506 @@
+"""The backward engine: how gradients flow through a graph (docs/autograd.md).
+
+Diamonds and reused tensors (gradients are summed), deep graphs (the walk is iterative, so
+10 000 ops do not hit Python's recursion limit), accumulation into ``.grad``, which tensors
+get ``.grad``, freeing the graph after backward, upstream gradients, ops with several outputs,
+and what a graph looks like from outside (``grad_fn``, ``next_functions``, ``is_leaf``).
+Expected values are closed forms of the functions built.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import to_host
+
+import minitorch_np as torch
+from minitorch_np.autograd import Function
+
+
+def leaf(values, device, dtype=torch.float64):
+    return torch.tensor(values, dtype=dtype, device=device, requires_grad=True)
+
+
+# ---- graph shapes ---------------------------------------------------------------------------
+def test_diamond_sums_both_paths(device):
+    # x → a = x², b = 3x → y = a·b = 3x³, so dy/dx = 9x²
+    x = leaf([0.5, -2.0, 3.0], device)
+    a = x * x
+    b = x * 3.0
+    y = (a * b).sum()
+    y.backward()
+    xs = np.array([0.5, -2.0, 3.0])
+    np.testing.assert_allclose(to_host(x.grad), 9 * xs ** 2, rtol=1e-12)
+
+
+def test_diamond_through_an_intermediate_runs_each_node_once(device):
+    # h = exp(x) feeds two branches: y = sin(h) + h², dy/dx = (cos(h) + 2h)·h
+    calls = []
+
+    class CountedExp(Function):
+        @staticmethod
+        def forward(ctx, x):
+            y = x.exp()
+            ctx.save_for_backward(y)
+            return y
+
+        @staticmethod
+        def backward(ctx, g):
+            calls.append(to_host(g))
+            y, = ctx.saved_tensors
+            return g * y
+
+    x = leaf([0.1, -0.3], device)
+    h = CountedExp.apply(x)
+    (h.sin() + h * h).sum().backward()
+    hs = np.exp([0.1, -0.3])
+    assert len(calls) == 1  # the node waited for both branches and ran once
+    np.testing.assert_allclose(calls[0], np.cos(hs) + 2 * hs, rtol=1e-12)
+    np.testing.assert_allclose(to_host(x.grad), (np.cos(hs) + 2 * hs) * hs, rtol=1e-12)
+
+
+def test_tensor_reused_many_times_sums_its_gradients(device):
+    x = leaf([1.5, -0.5], device)
+    y = x
+    for _ in range(50):  # y = x + x + ... (51 terms), plus x used again in a product
+        y = y + x
+    (y * x).sum().backward()  # d/dx (51 x · x) = 102 x
+    np.testing.assert_allclose(to_host(x.grad), 102 * np.array([1.5, -0.5]), rtol=1e-12)
+
+
+def test_same_tensor_as_both_operands(device):
+    x = leaf([2.0, -3.0], device)
+    (x * x * x).sum().backward()
+    np.testing.assert_allclose(to_host(x.grad), 3 * np.array([2.0, -3.0]) ** 2, rtol=1e-12)
+
+
+def test_broadcast_gradients_are_summed_back_to_the_input_shape(device):
+    a = leaf(np.arange(3.0).reshape(3, 1), device)
+    b = leaf([1.0, 2.0, 3.0, 4.0], device)
+    (a * b).sum().backward()  # (3, 4): a[i] meets every b[j], b[j] every a[i]
+    np.testing.assert_allclose(to_host(a.grad), np.full((3, 1), 10.0))
+    np.testing.assert_allclose(to_host(b.grad), np.full(4, 3.0))
+    assert a.grad.shape == (3, 1) and b.grad.shape == (4,)
+
+
+# ---- deep graphs: no recursion ------------------------------------------------------------
+def test_chain_of_10000_multiplications(device):
+    x = leaf(1.0, device)
+    h = x
+    for _ in range(10_000):
+        h = h * 1.0001
+    h.backward()
+    assert x.grad.dtype == torch.float64
+    np.testing.assert_allclose(to_host(x.grad), 1.0001 ** 10_000, rtol=1e-9)
+
+
+def test_chain_of_10000_additions(device):
+    x = leaf([0.0, 2.0], device)
+    h = x
+    for _ in range(10_000):
+        h = h + 1
+    np.testing.assert_array_equal(to_host(h), [10_000.0, 10_002.0])
+    h.sum().backward()
+    np.testing.assert_array_equal(to_host(x.grad), [1.0, 1.0])
+
+
+def test_chain_of_10000_mixed_unary_ops(device):
+    # tanh then sin, 5000 times each: the derivative is the product of the local ones
+    x = leaf(0.3, device)
+    h, local = x, []
+    v = 0.3
+    for _ in range(5_000):
+        h = h.tanh()
+        v = np.tanh(v)
+        local.append(1 - v * v)
+        local.append(np.cos(v))
+        h = h.sin()
+        v = np.sin(v)
+    h.backward()
+    np.testing.assert_allclose(to_host(x.grad), np.prod(local), rtol=1e-9)
+
+
+def test_deep_graph_with_a_lowered_recursion_limit(device):
+    import inspect
+    import sys
+    x = leaf(1.0, device)
+    h = x
+    for _ in range(2_000):
+        h = h * 1.0
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(len(inspect.stack()) + 100)  # room for the engine, not for the graph
+    try:
+        h.backward()
+    finally:
+        sys.setrecursionlimit(limit)
+    assert x.grad.item() == 1.0
+
+
+# ---- accumulation, and who gets .grad -------------------------------------------------------
+def test_two_backward_calls_on_different_graphs_accumulate(device):
+    x = leaf([1.0, 2.0], device)
+    (x * x).sum().backward()          # 2x
+    (x * 5.0).sum().backward()        # + 5
+    np.testing.assert_allclose(to_host(x.grad), [7.0, 9.0])
+
+
+def test_accumulation_updates_the_existing_grad_in_place(device):
+    x = leaf([1.0, 2.0], device)
+    (x * 3.0).sum().backward()
+    first = x.grad
+    (x * 3.0).sum().backward()
+    assert x.grad is first  # as PyTorch: `grad += new` outside create_graph
+    np.testing.assert_allclose(to_host(first), [6.0, 6.0])
+
+
+def test_first_gradient_owns_its_memory(device):
+    # Add hands the same gradient to both inputs; updating one .grad in place (as gradient
+    # clipping does) must not change the other
+    a = leaf([1.0, 2.0], device)
+    b = leaf([3.0, 4.0], device)
+    (a + b).sum().backward()
+    a.grad.mul_(10.0)
+    np.testing.assert_allclose(to_host(a.grad), [10.0, 10.0])
+    np.testing.assert_allclose(to_host(b.grad), [1.0, 1.0])
+
+
+def test_grad_lands_only_on_leaves(device):
+    x = leaf([1.0, 2.0], device)
+    h = x * 2.0
+    y = (h * h).sum()
+    y.backward()
+    assert x.grad is not None
+    assert h.grad is None and y.grad is None
+    assert not h.is_leaf and x.is_leaf
+
+
+def test_retain_grad_keeps_the_gradient_of_an_intermediate(device):
+    x = leaf([1.0, -2.0], device)
+    h = x * 3.0
+    h.retain_grad()
+    assert h.retains_grad
+    (h * h).sum().backward()            # dL/dh = 2h = 6x
+    np.testing.assert_allclose(to_host(h.grad), 6 * np.array([1.0, -2.0]))
+    np.testing.assert_allclose(to_host(x.grad), 18 * np.array([1.0, -2.0]))
+
+
+def test_retain_grad_accumulates_like_a_leaf(device):
+    x = leaf([1.0, 2.0], device)
+    h = x * 1.0
+    h.retain_grad()
+    y = (h * h).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_allclose(to_host(h.grad), 4 * np.array([1.0, 2.0]))
+
+
+def test_retain_grad_on_a_leaf_is_harmless(device):
+    x = leaf([1.0], device)
+    x.retain_grad()
+    (x * 2.0).sum().backward()
+    assert x.grad.item() == 2.0
+
+
+def test_leaf_without_requires_grad_gets_no_grad(device):
+    x = leaf([1.0, 2.0], device)
+    c = torch.tensor([3.0, 4.0], dtype=torch.float64, device=device)
+    (x * c).sum().backward()
+    assert c.grad is None
+    np.testing.assert_allclose(to_host(x.grad), [3.0, 4.0])
+
+
+# ---- the graph is freed after backward ------------------------------------------------------
+def test_second_backward_through_a_freed_graph_raises(device):
+    x = leaf([1.0, 2.0], device)
+    y = (x.exp() * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="retain_graph"):
+        y.backward()
+
+
+def test_retain_graph_allows_a_second_backward_that_doubles_grad(device):
+    x = leaf([1.0, 2.0], device)
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_allclose(to_host(x.grad), 2 * 2 * np.array([1.0, 2.0]))
+
+
+def test_a_graph_that_saves_nothing_can_be_walked_twice(device):
+    # Add saves no tensor, so nothing is freed that a second walk would need (as PyTorch)
+    x = leaf([1.0, 2.0], device)
+    y = (x + 1).sum()
+    y.backward()
+    y.backward()
+    np.testing.assert_allclose(to_host(x.grad), [2.0, 2.0])
+
+
+# ---- upstream gradients ---------------------------------------------------------------------
+def test_backward_on_a_one_element_non_scalar(device):
+    x = leaf([1.0, 2.0], device)
+    y = (x * x).sum().reshape(1, 1)
+    assert y.shape == (1, 1)
+    y.backward()
+    np.testing.assert_allclose(to_host(x.grad), [2.0, 4.0])
+
+
+def test_backward_on_many_elements_needs_a_gradient(device):
+    x = leaf([1.0, 2.0], device)
+    with pytest.raises(RuntimeError, match="scalar"):
+        (x * 2.0).backward()
+    assert x.grad is None
+
+
+def test_backward_with_an_explicit_gradient(device):
+    x = leaf([1.0, 2.0, 3.0], device)
+    y = x * x
+    y.backward(torch.tensor([1.0, 0.5, -1.0], dtype=torch.float64, device=device))
+    np.testing.assert_allclose(to_host(x.grad), 2 * np.array([1.0, 2.0, 3.0]) * [1.0, 0.5, -1.0])
+
+
+@pytest.mark.parametrize("shape", [(2,), (3, 1), (1, 3), ()])
+def test_backward_with_a_gradient_of_the_wrong_shape_raises(device, shape):
+    x = leaf([1.0, 2.0, 3.0], device)
+    y = x * 2.0
+    with pytest.raises(RuntimeError, match="shape"):
+        y.backward(torch.ones(shape, dtype=torch.float64, device=device))
+    assert x.grad is None
+
+
+def test_backward_of_a_tensor_that_does_not_require_grad_raises(device):
+    x = torch.tensor([1.0, 2.0], device=device)
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        (x * 2).sum().backward()
+
+
+def test_backward_from_two_outputs_of_the_same_node(device):
+    # both roots lead to one node, whose edges must be counted once
+    x = leaf([1.0, -2.0], device)
+    double, cube = TwoOutputs.apply(x)
+    ones = torch.ones(2, dtype=torch.float64, device=device)
+    torch.autograd.backward([double, cube], [ones, ones * 2.0])
+    np.testing.assert_allclose(to_host(x.grad), 2 + 2 * 3 * np.array([1.0, -2.0]) ** 2)
+
+
+def test_backward_from_the_same_root_twice_sums(device):
+    x = leaf([1.0, -2.0], device)
+    y = x * 3.0
+    ones = torch.ones(2, dtype=torch.float64, device=device)
+    torch.autograd.backward([y, y], [ones, ones * 2.0])
+    np.testing.assert_allclose(to_host(x.grad), [9.0, 9.0])
+
+
+def test_backward_from_a_root_that_feeds_another_root(device):
+    # roots h and y = h²: h receives its own upstream gradient plus y's contribution
+    x = leaf([1.0, -2.0], device)
+    h = x * 3.0
+    y = h * h
+    ones = torch.ones(2, dtype=torch.float64, device=device)
+    torch.autograd.backward([y, h], [ones, ones])
+    xs = np.array([1.0, -2.0])
+    np.testing.assert_allclose(to_host(x.grad), 3 * (2 * 3 * xs + 1))
+
+
+def test_gradient_dtype_follows_the_output(device):
+    x = torch.tensor([1.0, 2.0], device=device, requires_grad=True)  # float32
+    y = x * 3
+    y.backward(torch.ones(2, dtype=torch.float64, device=device))
+    assert x.grad.dtype == torch.float32
+    np.testing.assert_allclose(to_host(x.grad), [3.0, 3.0])
+
+
+# ---- ops with several outputs, and outputs without gradient --------------------------------
+def test_max_with_dim_sends_the_gradient_through_values_only(device):
+    m = leaf([[1.0, 5.0, 2.0], [7.0, 3.0, 4.0]], device)
+    values, indices = torch.max(m, dim=1)
+    assert values.requires_grad
+    assert not indices.requires_grad and indices.grad_fn is None
+    (values * torch.tensor([2.0, -1.0], dtype=torch.float64, device=device)).sum().backward()
+    np.testing.assert_array_equal(to_host(m.grad), [[0.0, 2.0, 0.0], [-1.0, 0.0, 0.0]])
+
+
+def test_split_where_only_some_pieces_are_used(device):
+    x = leaf(np.arange(6.0), device)
+    a, b, c = x.split(2)
+    (a * 2.0 + c * c).sum().backward()
+    np.testing.assert_array_equal(to_host(x.grad), [2.0, 2.0, 0.0, 0.0, 8.0, 10.0])
+    assert b.grad is None
+
+
+class TwoOutputs(Function):
+    """(x·2, x³): a node with two outputs."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * 2.0, x ** 3
+
+    @staticmethod
+    def backward(ctx, g_double, g_cube):
+        x, = ctx.saved_tensors
+        return g_double * 2.0 + g_cube * 3.0 * x * x
+
+
+def test_multi_output_node_with_only_one_output_used(device):
+    x = leaf([1.0, -2.0], device)
+    double, cube = TwoOutputs.apply(x)
+    assert double.grad_fn is cube.grad_fn
+    cube.sum().backward()
+    np.testing.assert_allclose(to_host(x.grad), 3 * np.array([1.0, -2.0]) ** 2)
+    x.grad = None
+    double, cube = TwoOutputs.apply(x)
+    double.sum().backward()
+    np.testing.assert_allclose(to_host(x.grad), [2.0, 2.0])
+
+
+def test_multi_output_node_with_both_outputs_used_runs_once(device):
+    x = leaf([1.0, -2.0], device)
+    double, cube = TwoOutputs.apply(x)
+    (double + cube).sum().backward()
+    np.testing.assert_allclose(to_host(x.grad), 2 + 3 * np.array([1.0, -2.0]) ** 2)
+
+
+class DropFirst(Function):
+    """y = a·0 + b: backward returns no gradient for `a`."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return b.clone()
+
+    @staticmethod
+    def backward(ctx, g):
+        return None, g
+
+
+def test_a_node_whose_output_receives_no_gradient(device):
+    # a = x² feeds DropFirst as `a`, which returns None for it: the Mul node gets nothing,
+    # the walk still goes on to x through b, and x's gradient is b's path alone
+    x = leaf([1.0, 2.0], device)
+    a = x * x
+    b = x * 5.0
+    DropFirst.apply(a, b).sum().backward()
+    np.testing.assert_allclose(to_host(x.grad), [5.0, 5.0])
+
+
+def test_a_leaf_reached_by_no_gradient_keeps_grad_none(device):
+    x = leaf([1.0, 2.0], device)
+    w = leaf([3.0, 4.0], device)
+    DropFirst.apply(w * 2.0, x).sum().backward()
+    assert w.grad is None
+    np.testing.assert_allclose(to_host(x.grad), [1.0, 1.0])
+
+
+class BadShape(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x.clone()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g[:1]
+
+
+class TooFewGradients(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+def test_backward_returning_a_wrong_shape_raises_naming_the_node(device):
+    x = leaf([[1.0, 2.0], [3.0, 4.0]], device)
+    with pytest.raises(RuntimeError, match="BadShapeBackward0.*shape"):
+        BadShape.apply(x).sum().backward()
+
+
+def test_backward_returning_too_few_gradients_raises(device):
+    a, b = leaf([1.0], device), leaf([2.0], device)
+    with pytest.raises(RuntimeError, match="TooFewGradientsBackward0"):
+        TooFewGradients.apply(a, b).sum().backward()
+
+
+# ---- the graph seen from outside ------------------------------------------------------------
+def test_grad_fn_names(device):
+    x = leaf([1.0, 2.0], device)
+    assert x.grad_fn is None
+    assert type((x * 2).grad_fn).__name__ == "MulBackward0"
+    assert type((x + 1).grad_fn).__name__ == "AddBackward0"
+    assert type(x.exp().grad_fn).__name__ == "ExpBackward0"
+    assert type(x.sum().grad_fn).__name__ == "SumBackward0"
+    assert type(TwoOutputs.apply(x)[0].grad_fn).__name__ == "TwoOutputsBackward0"
+    assert (x * 2).grad_fn.name() == "MulBackward0"
+
+
+def test_next_functions(device):
+    x = leaf([1.0, 2.0], device)
+    w = leaf([3.0, 4.0], device)
+    h = w.exp()
+    y = x * h
+    (first, nr0), (second, nr1) = y.grad_fn.next_functions
+    assert type(first).__name__ == "AccumulateGrad" and first.variable is x
+    assert second is h.grad_fn and nr0 == 0 and nr1 == 0
+    (acc, _), = second.next_functions
+    assert acc.variable is w
+    # an argument that needs no gradient has no edge
+    z = x * 2.0
+    assert z.grad_fn.next_functions[1] == (None, 0)
+    # output numbers tell which output of a multi-output node an input came from
+    double, cube = TwoOutputs.apply(x)
+    s = double + cube
+    assert [nr for _, nr in s.grad_fn.next_functions] == [0, 1]
+    assert all(fn is double.grad_fn for fn, _ in s.grad_fn.next_functions)
+
+
+def test_is_leaf_and_requires_grad_propagation(device):
+    x = leaf([1.0, 2.0], device)
+    c = torch.tensor([1.0, 2.0], dtype=torch.float64, device=device)
+    assert x.is_leaf and c.is_leaf
+    y = x * c
+    assert y.requires_grad and not y.is_leaf and y.grad_fn is not None
+    z = c * c
+    assert not z.requires_grad and z.is_leaf and z.grad_fn is None
+    # integer results and comparisons never require grad
+    assert not x.argmax().requires_grad
+    assert not (x > 1).requires_grad
+
+
+def test_requires_grad_only_for_floating_leaves(device):
+    i = torch.tensor([1, 2], device=device)
+    with pytest.raises(RuntimeError, match="floating point"):
+        i.requires_grad_()
+    with pytest.raises(RuntimeError, match="leaf"):
+        (leaf([1.0], device) * 2).requires_grad_(False)
+
+
+def test_detach_stops_gradients_and_shares_memory(device):
+    x = leaf([1.0, 2.0], device)
+    d = x.detach()
+    assert not d.requires_grad and d.grad_fn is None and d.is_leaf
+    (x * d).sum().backward()                # d is a constant: the gradient is d = x, not 2x
+    np.testing.assert_allclose(to_host(x.grad), [1.0, 2.0])
+    d.add_(10.0)                            # shared memory, shared version counter
+    np.testing.assert_allclose(to_host(x), [11.0, 12.0])
+    assert x._version == 1
+
+
+def test_detach_of_an_intermediate(device):
+    x = leaf([1.0, 2.0], device)
+    h = x * 3.0
+    y = (h.detach() * x).sum()
+    y.backward()
+    np.testing.assert_allclose(to_host(x.grad), [3.0, 6.0])
+
+
+def test_data_shares_memory_without_tracking(device):
+    x = leaf([1.0, 2.0], device)
+    d = x.data
+    assert not d.requires_grad and d.grad_fn is None
+    d.mul_(2.0)                             # changes x, but is invisible to autograd
+    np.testing.assert_allclose(to_host(x), [2.0, 4.0])
+    assert x._version == 0
+    y = (x * x).sum()
+    x.data.add_(1.0)                        # not tracked: no "modified in place" error
+    y.backward()
+    np.testing.assert_allclose(to_host(x.grad), [6.0, 10.0])

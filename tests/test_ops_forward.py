@@ -1,0 +1,61 @@
+"""Forward values of every op in the table against its NumPy reference, on every device.
+
+Also two invariants: the output has the input's dtype (float32 in, float32 out: NumPy 2
+would quietly promote float32 arrays meeting float64 constants) and lives on the input's
+device. The reference runs in float64 on the same (rounded) inputs, so a float32 result is
+compared with float32 accuracy and a float64 result with float64 accuracy.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import minitorch_np as torch
+from tests.conftest import to_host
+from tests.op_table import op_cases
+
+TOLERANCES = {torch.float32: dict(rtol=1e-5, atol=1e-6), torch.float64: dict(rtol=1e-10,
+                                                                            atol=1e-12)}
+
+
+def as_list(out) -> list:
+    return list(out) if isinstance(out, tuple | list) else [out]
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["float32", "float64"])
+@pytest.mark.parametrize("info, case", op_cases())
+def test_forward_matches_numpy(info, case, dtype, device):
+    hosts = [h.astype(dtype.numpy) for h in info.sample(case)]
+    inputs = [torch.tensor(h, device=device) for h in hosts]
+
+    outs = as_list(info.op(*inputs, **case.kwargs))
+    expected = as_list(info.ref(*[h.astype(np.float64) for h in hosts], **case.kwargs))
+
+    assert len(outs) == len(expected)
+    for out, ref in zip(outs, expected):
+        ref = np.asarray(ref)
+        assert isinstance(out, torch.Tensor)
+        assert out.device == inputs[0].device, f"{info.name}: output left {device}"
+        assert tuple(out.shape) == ref.shape, f"{info.name}: shape {tuple(out.shape)} != {ref.shape}"
+        if ref.dtype.kind == "f":
+            want = np.dtype(info.out_dtype) if info.out_dtype else dtype.numpy
+            assert out.dtype.numpy == want, f"{info.name}: {dtype} in, {out.dtype} out"
+            np.testing.assert_allclose(to_host(out), ref, **TOLERANCES[torch.float32 if
+                                       want == np.float32 else torch.float64])
+        else:  # indices (max/min along a dim)
+            assert out.dtype == torch.int64
+            np.testing.assert_array_equal(to_host(out), ref)
+
+
+@pytest.mark.parametrize("info, case", op_cases(lambda info: info.differentiable))
+def test_forward_records_graph_only_when_asked(info, case, device):
+    """With requires_grad the float outputs get a grad_fn; under no_grad none do."""
+    hosts = info.sample(case)
+    inputs = [torch.tensor(h, device=device, requires_grad=True) for h in hosts]
+    for out in as_list(info.op(*inputs, **case.kwargs)):
+        if out.dtype.is_floating_point:
+            assert out.requires_grad
+    with torch.no_grad():
+        for out in as_list(info.op(*inputs, **case.kwargs)):
+            if not any(out is x for x in inputs):  # a no-op (x.to(x.dtype)) returns x itself
+                assert not out.requires_grad and out.grad_fn is None

@@ -1,0 +1,144 @@
+"""Gradients of every differentiable op in the table, on every device.
+
+``gradcheck`` compares the backward pass with central differences in float64 (projected on a
+random upstream gradient, so errors that cancel in a plain sum are seen); ``gradgradcheck``
+does the same for the gradient itself, built with ``create_graph=True``. Where central
+differences cannot answer (casts to float32, and the conventions PyTorch picks at kinks and
+ties, where no derivative exists) the gradient is compared with a closed form.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import minitorch_np as torch
+from minitorch_np.autograd import gradcheck, gradgradcheck
+from tests.conftest import to_host
+from tests.op_table import OPS_BY_NAME, op_cases
+
+
+def float64_inputs(info, case, device) -> list:
+    return [torch.tensor(h, dtype=torch.float64, device=device, requires_grad=True)
+            for h in info.sample(case)]
+
+
+@pytest.mark.parametrize("info, case", op_cases(lambda i: i.differentiable and i.numeric_grad))
+def test_gradcheck(info, case, device):
+    inputs = float64_inputs(info, case, device)
+    assert gradcheck(lambda *xs: info.op(*xs, **case.kwargs), inputs)
+
+
+@pytest.mark.parametrize("info, case", op_cases(lambda i: i.differentiable and i.numeric_grad
+                                                and i.double_backward))
+def test_gradgradcheck(info, case, device):
+    inputs = float64_inputs(info, case, device)
+    assert gradgradcheck(lambda *xs: info.op(*xs, **case.kwargs), inputs)
+
+
+def test_gradcheck_can_fail(device):
+    """The harness sees a wrong backward (here: d sin = sin instead of cos)."""
+    class WrongSin(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x.sin()
+
+        @staticmethod
+        def backward(ctx, g):
+            x, = ctx.saved_tensors
+            return g * x.sin()
+
+    x = torch.tensor([0.3, 1.2, -0.7], dtype=torch.float64, device=device, requires_grad=True)
+    with pytest.raises(torch.autograd.GradcheckError, match="input 0"):
+        gradcheck(WrongSin.apply, (x,))
+
+
+# -- casts: the gradient is cast back to the input's dtype -----------------------------------
+@pytest.mark.parametrize("src, dst", [(torch.float32, torch.float64),
+                                      (torch.float64, torch.float32)], ids=["up", "down"])
+def test_cast_gradient_is_cast_back(src, dst, device):
+    x = torch.tensor([[0.5, -1.25], [2.0, 3.5]], dtype=src, device=device, requires_grad=True)
+    v = np.array([[1.5, -2.0], [0.25, 4.0]])
+    y = x.to(dst)
+    assert y.dtype == dst and y.grad_fn is not None
+    (y * torch.tensor(v, dtype=dst, device=device)).sum().backward()
+    assert x.grad.dtype == src and x.grad.device == x.device
+    np.testing.assert_array_equal(to_host(x.grad), v.astype(src.numpy))
+
+
+def test_cast_round_trip_double_backward(device):
+    """x ↦ (x.float().double())² keeps a graph through both casts: d²/dx² = 2."""
+    x = torch.tensor([0.5, -1.5], dtype=torch.float64, device=device, requires_grad=True)
+    y = (x.float().double() ** 2).sum()
+    g, = torch.autograd.grad(y, x, create_graph=True)
+    np.testing.assert_allclose(to_host(g), [1.0, -3.0])
+    gg, = torch.autograd.grad(g.sum(), x)
+    np.testing.assert_allclose(to_host(gg), [2.0, 2.0])
+
+
+# -- repeated indices accumulate -------------------------------------------------------------
+def test_repeated_index_gradient_accumulates(device):
+    x = torch.zeros(3, 2, device=device, requires_grad=True)
+    x[[0, 2, 0, 0]].sum().backward()
+    np.testing.assert_array_equal(to_host(x.grad), [[3, 3], [0, 0], [1, 1]])
+
+
+def test_gather_repeated_index_gradient_accumulates(device):
+    x = torch.zeros(2, 3, device=device, requires_grad=True)
+    index = torch.tensor([[0, 0, 0, 2], [1, 1, 2, 1]], device=device)
+    x.gather(1, index).sum().backward()
+    np.testing.assert_array_equal(to_host(x.grad), [[3, 0, 1], [0, 3, 1]])
+
+
+# -- PyTorch's choices where the derivative does not exist -----------------------------------
+def _grad(fn, values, device):
+    x = torch.tensor(values, dtype=torch.float64, device=device, requires_grad=True)
+    fn(x).sum().backward()
+    return to_host(x.grad)
+
+
+KINKS = [
+    ("relu at 0", lambda x: x.relu(), [0.0, 1.0], [0.0, 1.0]),
+    ("abs at 0", lambda x: x.abs(), [0.0, -1.0], [0.0, -1.0]),
+    ("clamp at its bounds", lambda x: x.clamp(0.0, 1.0), [0.0, 0.5, 1.0, 2.0], [1, 1, 1, 0]),
+    ("max ties share", lambda x: x.max(), [1.0, 3.0, 3.0], [0.0, 0.5, 0.5]),
+    ("min ties share", lambda x: x.min(), [2.0, 1.0, 1.0], [0.0, 0.5, 0.5]),
+    ("amax ties share", lambda x: x.amax(1), [[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]],
+     [[0.0, 0.5, 0.5], [0.5, 0.5, 0.0]]),
+    ("max(dim) ties: the index returned", lambda x: x.max(1).values, [[1.0, 3.0, 3.0]],
+     [[0.0, 1.0, 0.0]]),
+    ("maximum ties share", lambda x: x.maximum(torch.tensor(3.0, dtype=torch.float64,
+                                                            device=x.device)),
+     [1.0, 3.0, 4.0], [0.0, 0.5, 1.0]),
+    ("inf-norm ties share", lambda x: x.norm(math.inf), [1.0, -3.0, 3.0], [0.0, -0.5, 0.5]),
+    ("2-norm at 0", lambda x: x.norm(), [0.0, 0.0], [0.0, 0.0]),
+    ("3-norm at 0", lambda x: x.norm(3), [0.0, 0.0], [0.0, 0.0]),
+    ("1-norm at 0", lambda x: x.norm(1), [0.0, 1.0], [0.0, 1.0]),
+    ("std of equal values", lambda x: x.std(), [1.0, 1.0], [0.0, 0.0]),
+    ("x ** 0 at 0", lambda x: x ** 0.0, [0.0], [0.0]),
+    ("x ** 2 at 0", lambda x: x ** 2.0, [0.0], [0.0]),
+]
+
+
+@pytest.mark.parametrize("name, fn, values, expected", KINKS, ids=[k[0] for k in KINKS])
+def test_gradient_convention_at_kinks(name, fn, values, expected, device):
+    np.testing.assert_allclose(_grad(fn, values, device), expected, atol=1e-15)
+
+
+def test_pow_gradient_at_zero_base(device):
+    """d(aᵇ)/db = aᵇ·ln a is taken as 0 where a = 0 (PyTorch's choice), not nan."""
+    a = torch.tensor([0.0, 2.0], dtype=torch.float64, device=device, requires_grad=True)
+    b = torch.tensor([2.0, 0.5], dtype=torch.float64, device=device, requires_grad=True)
+    (a ** b).sum().backward()
+    np.testing.assert_allclose(to_host(a.grad), [0.0, 0.5 * 2.0 ** -0.5])
+    np.testing.assert_allclose(to_host(b.grad), [0.0, math.sqrt(2.0) * math.log(2.0)])
+
+
+def test_prod_with_zeros_refuses_double_backward(device):
+    """Its first derivative is computed as a constant there: create_graph says so loudly."""
+    info = OPS_BY_NAME["prod_with_zeros"]
+    x = torch.tensor([1.5, 0.0, 2.0], dtype=torch.float64, device=device, requires_grad=True)
+    with pytest.raises(RuntimeError, match="prod"):
+        torch.autograd.grad(info.op(x), x, create_graph=True)
