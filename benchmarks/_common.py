@@ -24,6 +24,7 @@ import importlib.metadata
 import os
 import platform
 import re
+import shlex
 import statistics
 import sys
 import tempfile
@@ -237,7 +238,7 @@ def environment() -> str:
 
 def command_line() -> str:
     """How this benchmark was started, with the kernel-forcing variables it ran under."""
-    args = " ".join(["python", os.path.relpath(sys.argv[0], os.getcwd()), *sys.argv[1:]])
+    args = shlex.join(["python", os.path.relpath(sys.argv[0], os.getcwd()), *sys.argv[1:]])
     return f"{args}  # {blas_env_tag()}"
 
 

@@ -27,10 +27,17 @@ import datetime
 import sys
 
 import numpy as np
+from _common import (
+    blas_env_tag,
+    command_line,
+    environment,
+    interleaved_per_call,
+    markdown_table,
+    optional_import,
+    write_results,
+)
 
 import minitorch_np
-from _common import (blas_env_tag, command_line, environment, interleaved_per_call,
-                     markdown_table, optional_import, write_results)
 
 N = 4
 TARGET = 2.0  # minitorch_np's per-op time at most 2× PyTorch's
@@ -171,16 +178,16 @@ def measure(torch, repeat: int, min_time: float) -> dict:
     return interleaved_per_call(fns, repeat=repeat, min_time=min_time)
 
 
-def rows_of(times: dict, has_torch: bool) -> list[dict]:
+def rows_of(times: dict) -> list[dict]:
+    """One row per (op, requires_grad): seconds per call of each library, or None."""
     rows = []
     for op in [*OPS, "chain"]:
         for requires_grad in ((True,) if op == "chain" else (False, True)):
             row = {"op": op, "requires_grad": requires_grad}
-            for lib in ("raw NumPy", "minitorch_np", "PyTorch"):
-                # NumPy has no requires_grad: its one number stands beside both rows
-                t = times.get((op, requires_grad if lib != "raw NumPy" or op == "chain"
-                               else False, lib))
-                row[lib] = t
+            for lib in ("minitorch_np", "PyTorch"):
+                row[lib] = times.get((op, requires_grad, lib))
+            # NumPy has no requires_grad: its one number stands beside both rows of an op
+            row["raw NumPy"] = times.get((op, op == "chain", "raw NumPy"))
             rows.append(row)
     return rows
 
@@ -222,9 +229,9 @@ def summary(rows: list[dict], has_torch: bool) -> str:
 def section(body: str, note: str | None, repeat: int, min_time: float) -> str:
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     parts = [f"## Per-op overhead ({blas_env_tag()})",
-             f"`{command_line()}`, {when}. Each number is the median of {repeat} repeats of "
-             f"a loop of calls lasting at least {min_time * 1e3:.0f} ms, all cases taking "
-             "turns; it includes ~0.05 µs of Python's own call of a lambda.",
+             (f"`{command_line()}`, {when}. Each number is the median of {repeat} repeats of "
+              f"a loop of calls lasting at least {min_time * 1e3:.0f} ms, all cases taking "
+              "turns; it includes ~0.05 µs of Python's own call of a lambda."),
              body]
     if note:
         parts.append(f"Note: {note}")
@@ -253,7 +260,7 @@ def main(argv: list[str] | None = None) -> None:
     print(environment(), end="\n\n", flush=True)
 
     times = measure(torch, args.repeat, args.min_time)
-    body = summary(rows_of(times, torch is not None), torch is not None)
+    body = summary(rows_of(times), torch is not None)
     print(body)
     if not args.no_write:
         write_results(f"op_overhead, {blas_env_tag()}",

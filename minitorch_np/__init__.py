@@ -26,7 +26,7 @@ from ._functions.elementwise import (abs, add, clamp, clip, cos, div, eq, exp, f
 from ._functions.indexing import gather, index_select, masked_fill, take_along_dim
 from ._functions.linalg import bmm, dot, matmul, mm, mv, outer
 from ._functions.reduction import (all, amax, amin, any, argmax, argmin, logsumexp, max, mean,
-                                   min, norm, prod, softmax, log_softmax, std, sum, var)
+                                   median, min, norm, prod, softmax, log_softmax, std, sum, var)
 from ._functions.shape import (broadcast_to, cat, chunk, clone, concat, concatenate, flatten,
                                movedim, narrow, permute, reshape, split, squeeze, stack,
                                swapaxes, swapdims, t, transpose, unbind, unflatten, unsqueeze)

@@ -6,7 +6,6 @@ show up without a GPU; ``cuda`` joins when CuPy sees a GPU.
 """
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 import minitorch_np as torch
@@ -28,7 +27,3 @@ def _seeded():
     yield
     torch.set_default_dtype(default)
 
-
-def to_host(t) -> np.ndarray:
-    """A tensor's values as a NumPy array, whatever its device."""
-    return t.detach().cpu().numpy()

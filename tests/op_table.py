@@ -1,4 +1,4 @@
-"""One declarative entry per differentiable op: how to call it, its NumPy reference, its inputs.
+"""One declarative entry per op: how to call it, its NumPy reference, its inputs, its flags.
 
 The entries feed every per-op test over the ``device`` fixture:
 
@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable
+from itertools import pairwise
 
 import numpy as np
 
@@ -170,6 +171,16 @@ def _max_dim_ref(x, dim, keepdim=False, smallest=False):
     return values, indices
 
 
+def _median_dim_ref(x, dim, keepdim=False):
+    """The lower median along `dim` and where it is (values are distinct here)."""
+    k = (x.shape[dim] - 1) // 2
+    indices = np.take(np.argsort(x, axis=dim), [k], axis=dim)
+    values = np.take_along_axis(x, indices, axis=dim)
+    if not keepdim:
+        values, indices = values.squeeze(dim), indices.squeeze(dim)
+    return values, indices
+
+
 def _flatten_ref(x, start_dim=0, end_dim=-1):
     if x.ndim == 0:
         return x.reshape(1)
@@ -197,7 +208,7 @@ def _split_ref(x, split_size, dim=0):
     else:
         sizes = list(split_size)
     bounds = np.cumsum([0] + sizes)
-    return tuple(np.take(x, np.arange(a, b), axis=dim) for a, b in zip(bounds, bounds[1:]))
+    return tuple(np.take(x, np.arange(a, b), axis=dim) for a, b in pairwise(bounds))
 
 
 def _chunk_ref(x, chunks, dim=0):
@@ -264,6 +275,10 @@ ELEMENTWISE = [
     OpInfo("mul", lambda a, b: a * b, np.multiply, BINARY_SHAPES),
     OpInfo("div", lambda a, b: a / b, np.divide, BINARY_SHAPES,
            domain=per_input(normal, nonzero)),
+    OpInfo("true_divide", lambda a, b: a.true_divide(b), np.divide, BINARY_SHAPES[:3],
+           domain=per_input(normal, nonzero)),
+    OpInfo("where_method", lambda a, b: a.where(_as_mask(a, a.shape), b),
+           lambda a, b: np.where(pattern_mask(a.shape), a, b), (case((3, 4), (4,)),)),
     OpInfo("add_scalar", lambda x, s: x + s, lambda x, s: x + s,
            (case((3, 4), s=2.5), case((), s=-1.0), case((0,), s=1.5), case((3,), s=2))),
     OpInfo("radd_scalar", lambda x, s: s + x, lambda x, s: s + x, (case((3, 4), s=2.5),)),
@@ -345,6 +360,11 @@ REDUCTIONS = [
     OpInfo("min_dim", lambda x, dim, keepdim=False: tuple(x.min(dim, keepdim=keepdim)),
            lambda x, dim, keepdim=False: _max_dim_ref(x, dim, keepdim, smallest=True),
            (case((3, 4), dim=1), case((2, 3, 4), dim=0, keepdim=True)), domain=distinct),
+    OpInfo("median", lambda x: x.median(), lambda x: np.sort(x, axis=None)[(x.size - 1) // 2],
+           (case((5,)), case((3, 4)), case(())), domain=distinct),
+    OpInfo("median_dim", lambda x, dim, keepdim=False: tuple(x.median(dim, keepdim=keepdim)),
+           _median_dim_ref, (case((3, 4), dim=1), case((2, 3, 4), dim=0, keepdim=True),
+                             case((3, 5), dim=-1)), domain=distinct),
     OpInfo("amax", lambda x, **kw: x.amax(**kw),
            lambda x, dim=None, keepdim=False: np.max(x, axis=_axis(dim), keepdims=keepdim),
            (case((3, 4)), case((3, 4), dim=1), case((2, 3, 4), dim=(0, 2), keepdim=True),
@@ -455,6 +475,20 @@ SHAPE = [
                          case((2, 3, 4), source=-1, destination=0), case((3, 4), source=1,
                                                                          destination=1))),
     OpInfo("clone", lambda x: x.clone(), np.copy, (case((3, 4)), case(()), case((0, 2)))),
+    OpInfo("contiguous", lambda x: x.t().contiguous(), lambda x: np.ascontiguousarray(x.T),
+           (case((3, 4)),)),
+    OpInfo("unflatten", lambda x, dim, sizes: x.unflatten(dim, sizes),
+           lambda x, dim, sizes: x.reshape(x.shape[:dim] + sizes + x.shape[dim + 1:]),
+           (case((2, 6), dim=1, sizes=(2, 3)), case((6,), dim=0, sizes=(3, 2, 1)))),
+    OpInfo("swapaxes", lambda x: x.swapaxes(0, -1), lambda x: np.swapaxes(x, 0, -1),
+           (case((2, 3, 4)),)),
+    # the second input only gives a shape: its gradient is zero (None)
+    OpInfo("view_as", lambda x, y: x.view_as(y), lambda x, y: x.reshape(y.shape),
+           (case((2, 6), (3, 4)),)),
+    OpInfo("reshape_as", lambda x, y: x.reshape_as(y), lambda x, y: x.reshape(y.shape),
+           (case((2, 6), (4, 3)),)),
+    OpInfo("expand_as", lambda x, y: x.expand_as(y), lambda x, y: np.broadcast_to(x, y.shape),
+           (case((3, 1), (2, 3, 4)),)),
 ]
 SHAPE = _of_kind("shape", SHAPE)
 
@@ -479,7 +513,8 @@ INDEXING = [
             case((2, 3, 2), mask_shape=(2, 3)))),
     OpInfo("index_mixed", lambda x, key: x[key], lambda x, key: x[tuple(
                np.asarray(k) if isinstance(k, list) else k for k in key)],
-           (case((3, 4), key=([0, 2, 0], slice(1, 3))), case((3, 4), key=(slice(1, None), [0, 0, 2])),
+           (case((3, 4), key=([0, 2, 0], slice(1, 3))),
+            case((3, 4), key=(slice(1, None), [0, 0, 2])),
             case((2, 3, 4), key=(Ellipsis, [1, 1])), case((3, 4), key=(None, [0, 0], slice(None))),
             case((2, 3, 4), key=([0, 1], slice(None), [1, 1])),
             case((2, 3, 4), key=(1, [2, 0, 2], slice(None, None, 3))))),
@@ -488,6 +523,9 @@ INDEXING = [
            (case((3, 4), dim=1, index=[[0, 0, 3], [1, 2, 1], [3, 3, 3]]),
             case((3, 4), dim=0, index=[[0, 1, 2, 0], [2, 2, 2, 2]]),
             case((2, 3), dim=-1, index=[[2], [0]]), case((4,), dim=0, index=[1, 1, 1]))),
+    OpInfo("take_along_dim", lambda x, dim, index: x.take_along_dim(_as_index(x, index), dim),
+           lambda x, dim, index: np.take_along_axis(x, np.asarray(index), axis=dim),
+           (case((3, 4), dim=1, index=[[1, 1], [0, 3], [2, 2]]),)),
     OpInfo("index_select", lambda x, dim, index: x.index_select(dim, _as_index(x, index)),
            lambda x, dim, index: np.take(x, index, axis=dim),
            (case((3, 4), dim=0, index=[2, 0, 2]), case((3, 4), dim=1, index=[3, 3, 1]),
@@ -521,13 +559,36 @@ CASTS = [
            kind="cast", numeric_grad=False, out_dtype="float64"),
 ]
 
-OPS = ELEMENTWISE + REDUCTIONS + LINALG + SHAPE + INDEXING + CASTS
+# Ops without a gradient (PyTorch's sign and floor_divide have a zero one): forward only.
+NOT_DIFFERENTIABLE = [
+    OpInfo("argmax", lambda x, **kw: x.argmax(**kw),
+           lambda x, dim=None, keepdim=False: np.argmax(x, axis=dim, keepdims=keepdim),
+           (case((3, 4)), case((3, 4), dim=1), case((2, 3, 4), dim=0, keepdim=True)),
+           domain=distinct, kind="reduction", differentiable=False),
+    OpInfo("argmin", lambda x, **kw: x.argmin(**kw),
+           lambda x, dim=None, keepdim=False: np.argmin(x, axis=dim, keepdims=keepdim),
+           (case((3, 4)), case((3, 4), dim=-1)), domain=distinct, kind="reduction",
+           differentiable=False),
+    OpInfo("sign", lambda x: x.sign(), np.sign, (case((3, 4)), case(())), domain=nonzero,
+           differentiable=False),
+    OpInfo("gt", lambda a, b: a > b, np.greater, BINARY_SHAPES[:3], domain=distinct,
+           differentiable=False),
+    OpInfo("eq", lambda a, b: a == b, np.equal, (case((3, 4), (4,)),), domain=distinct,
+           differentiable=False),
+    OpInfo("floor_divide", lambda a, b: a // b, np.floor_divide, BINARY_SHAPES[:3],
+           domain=per_input(normal, nonzero), differentiable=False),
+    OpInfo("remainder", lambda a, b: a % b, np.mod, BINARY_SHAPES[:3],
+           domain=per_input(normal, nonzero), differentiable=False),
+]
+
+OPS = ELEMENTWISE + REDUCTIONS + LINALG + SHAPE + INDEXING + CASTS + NOT_DIFFERENTIABLE
 OPS_BY_NAME = {info.name: info for info in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "op names must be unique"
 
 
 def op_cases(predicate=lambda info: True) -> list:
-    """``pytest.param(info, case, id=...)`` for every case of every entry that matches."""
+    """``pytest.param(info, case, id=...)`` for every case of every entry that matches; the id
+    starts with the kind, so ``pytest -k linalg`` selects a group."""
     import pytest
-    return [pytest.param(info, c, id=f"{info.name}-{c}")
+    return [pytest.param(info, c, id=f"{info.kind}-{info.name}-{c}")
             for info in OPS if predicate(info) for c in info.cases]

@@ -6,9 +6,17 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import minitorch_np as torch
-from conftest import to_host
+
+
+def to_host(t) -> np.ndarray:
+    """A tensor's values as a NumPy array, whatever its device (conftest's helper; not imported
+    from there because ``conftest`` names several modules once subpackages have their own)."""
+    return t.detach().cpu().numpy()
 
 
 # -- tensor(): dtype inference -----------------------------------------------------------
@@ -489,7 +497,7 @@ def test_manual_seed_reproduces_the_same_numbers(device):
     first = _draw(device)
     torch.manual_seed(1234)
     second = _draw(device)
-    for a, b in zip(first, second):
+    for a, b in zip(first, second, strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -511,7 +519,7 @@ def test_same_seed_same_numbers_on_cpu_and_fakegpu():
     cpu = _draw("cpu")
     torch.manual_seed(2024)
     fake = _draw("fakegpu")
-    for a, b in zip(cpu, fake):
+    for a, b in zip(cpu, fake, strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -529,3 +537,18 @@ def test_initial_seed_and_bad_seeds():
     assert torch.initial_seed() == 99
     with pytest.raises(ValueError):
         torch.manual_seed(-1)
+
+
+# -- property test: any NumPy array round-trips through tensor() -----------------------------------
+
+
+@settings(max_examples=25, deadline=None)
+@given(hnp.arrays(st.sampled_from([np.float32, np.float64, np.int64, np.int32, np.uint8,
+                                   np.bool_]),
+                  hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4)),
+       st.sampled_from(["cpu", "fakegpu"]))
+def test_numpy_arrays_round_trip(a, device):
+    t = torch.tensor(a, device=device)
+    assert t.dtype.numpy == a.dtype and tuple(t.shape) == a.shape
+    np.testing.assert_array_equal(to_host(t), a)
+    np.testing.assert_array_equal(np.array(t.tolist(), dtype=a.dtype).reshape(a.shape), a)

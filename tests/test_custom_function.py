@@ -5,10 +5,11 @@ and *catch* a wrong one.
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 import numpy as np
 import pytest
-from conftest import to_host
+from helpers import to_host
 
 import minitorch_np as torch
 from minitorch_np.autograd import Function, GradcheckError, gradcheck, gradgradcheck
@@ -67,7 +68,7 @@ class MyExp(Function):
 class MulAdd(Function):
     """y = a·b + c (c may be a Tensor or a number); backward computes only what is needed."""
 
-    calls: list = []
+    calls: ClassVar[list] = []
 
     @staticmethod
     def forward(ctx, a, b, c):
@@ -254,6 +255,21 @@ def test_saved_tensors_are_released_after_backward(device):
     y.backward()
     with pytest.raises(RuntimeError, match="retain_graph"):
         y.backward()
+
+
+def test_backward_returning_a_non_tensor_raises_naming_the_node(device):
+    class ReturnsArray(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1.0
+
+        @staticmethod
+        def backward(ctx, g):
+            return np.ones(3)
+
+    x = leaf(XS, device)
+    with pytest.raises(TypeError, match="ReturnsArrayBackward0.*Tensors"):
+        ReturnsArray.apply(x).sum().backward()
 
 
 # ---- gradcheck ------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ is per thread (threads are synchronised with events, never with sleeps).
 from __future__ import annotations
 
 import threading
+from typing import ClassVar
 
 import pytest
 
@@ -64,9 +65,8 @@ def test_nested_no_grad_restores_the_outer_mode():
 
 
 def test_mode_is_restored_when_the_block_raises():
-    with pytest.raises(ValueError):
-        with torch.no_grad():
-            raise ValueError("boom")
+    with pytest.raises(ValueError), torch.no_grad():
+        raise ValueError("boom")
     assert torch.is_grad_enabled()
 
 
@@ -184,7 +184,7 @@ def _run_in_thread(target):
     def wrapped():
         try:
             target()
-        except BaseException as e:  # reported in the main thread
+        except Exception as e:  # noqa: BLE001 - reported in the main thread
             errors.append(e)
 
     thread = threading.Thread(target=wrapped)
@@ -254,3 +254,52 @@ def test_two_threads_switching_modes_concurrently():
     for _, errors in threads:
         assert not errors, errors
     assert seen == {"off": False, "on": True, "off_after": True, "on_after": True}
+
+
+# ---- grad mode during backward --------------------------------------------------------------
+class _RecordMode(torch.autograd.Function):
+    modes: ClassVar[list] = []
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2.0
+
+    @staticmethod
+    def backward(ctx, g):
+        _RecordMode.modes.append(torch.is_grad_enabled())
+        return g * 2.0
+
+
+def test_backward_runs_with_grad_mode_equal_to_create_graph(device):
+    _RecordMode.modes.clear()
+    x = leaf(device)
+    _RecordMode.apply(x).sum().backward()
+    torch.autograd.grad(_RecordMode.apply(x).sum(), x, create_graph=True)
+    y = _RecordMode.apply(x).sum()
+    with torch.no_grad():   # create_graph wins over the caller's mode, as in PyTorch
+        torch.autograd.grad(y, x, create_graph=True)
+        assert not torch.is_grad_enabled()
+    assert _RecordMode.modes == [False, True, True]
+    assert torch.is_grad_enabled()
+
+
+def test_backward_inside_no_grad_computes_gradients(device):
+    x = leaf(device)
+    y = (x * x).sum()
+    with torch.no_grad():
+        y.backward()
+        assert not torch.is_grad_enabled()
+    assert x.grad.tolist() == [2.0, 4.0]
+
+
+def test_mode_is_restored_when_backward_raises(device):
+    x = leaf(device)
+    y = (x * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="retain_graph"):
+        y.backward(create_graph=True)
+    assert torch.is_grad_enabled()
+    with torch.no_grad():
+        with pytest.raises(RuntimeError, match="retain_graph"):
+            y.backward()
+        assert not torch.is_grad_enabled()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import to_host
+from helpers import to_host
 
 import minitorch_np as torch
 

@@ -12,7 +12,7 @@ import weakref
 
 import numpy as np
 import pytest
-from conftest import to_host
+from helpers import to_host
 
 import minitorch_np as torch
 from minitorch_np.autograd import BackwardNode

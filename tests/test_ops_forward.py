@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import to_host
+from op_table import op_cases
 
 import minitorch_np as torch
-from tests.conftest import to_host
-from tests.op_table import op_cases
 
-TOLERANCES = {torch.float32: dict(rtol=1e-5, atol=1e-6), torch.float64: dict(rtol=1e-10,
-                                                                            atol=1e-12)}
+TOLERANCES = {torch.float32: {"rtol": 1e-5, "atol": 1e-6},
+              torch.float64: {"rtol": 1e-10, "atol": 1e-12}}
 
 
 def as_list(out) -> list:
@@ -36,15 +36,29 @@ def test_forward_matches_numpy(info, case, dtype, device):
         ref = np.asarray(ref)
         assert isinstance(out, torch.Tensor)
         assert out.device == inputs[0].device, f"{info.name}: output left {device}"
-        assert tuple(out.shape) == ref.shape, f"{info.name}: shape {tuple(out.shape)} != {ref.shape}"
+        assert tuple(out.shape) == ref.shape, f"{info.name}: {tuple(out.shape)} != {ref.shape}"
         if ref.dtype.kind == "f":
             want = np.dtype(info.out_dtype) if info.out_dtype else dtype.numpy
             assert out.dtype.numpy == want, f"{info.name}: {dtype} in, {out.dtype} out"
             np.testing.assert_allclose(to_host(out), ref, **TOLERANCES[torch.float32 if
                                        want == np.float32 else torch.float64])
-        else:  # indices (max/min along a dim)
-            assert out.dtype == torch.int64
+        else:  # indices (int64) and comparisons (bool)
+            assert out.dtype.numpy == ref.dtype, f"{info.name}: {out.dtype}, expected {ref.dtype}"
             np.testing.assert_array_equal(to_host(out), ref)
+
+
+def test_negative_slice_step_is_refused(device):
+    """PyTorch has no negative strides: x[::-1] is an error, not a reversed view."""
+    x = torch.arange(4.0, device=device)
+    with pytest.raises(ValueError, match="step"):
+        x[::-1]
+
+
+def test_view_of_a_transposed_tensor_is_refused(device):
+    x = torch.zeros(2, 3, device=device).t()
+    with pytest.raises(RuntimeError, match="view"):
+        x.view(6)
+    assert tuple(x.reshape(6).shape) == (6,)  # reshape copies instead
 
 
 @pytest.mark.parametrize("info, case", op_cases(lambda info: info.differentiable))

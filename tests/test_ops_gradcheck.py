@@ -12,11 +12,11 @@ import math
 
 import numpy as np
 import pytest
+from helpers import to_host
+from op_table import OPS_BY_NAME, op_cases
 
 import minitorch_np as torch
 from minitorch_np.autograd import gradcheck, gradgradcheck
-from tests.conftest import to_host
-from tests.op_table import OPS_BY_NAME, op_cases
 
 
 def float64_inputs(info, case, device) -> list:

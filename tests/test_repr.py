@@ -61,12 +61,13 @@ CASES = {
     "matrix": (lambda d: torch.tensor([[1.0, 2.0], [3.0, 4.0]], device=d),
                "tensor([[1., 2.],\n        [3., 4.]]", []),
     "3d": (lambda d: torch.arange(8.0, device=d).reshape(2, 2, 2),
-           "tensor([[[0., 1.],\n         [2., 3.]],\n\n        [[4., 5.],\n         [6., 7.]]]", []),
+           ("tensor([[[0., 1.],\n         [2., 3.]],\n\n"
+            "        [[4., 5.],\n         [6., 7.]]]"), []),
     # the lecture's dropout example input, as PyTorch prints it today
     "lecture_full": (lambda d: torch.full((3, 6), 1.0, device=d).requires_grad_(),
-                     "tensor([[1., 1., 1., 1., 1., 1.],\n"
-                     "        [1., 1., 1., 1., 1., 1.],\n"
-                     "        [1., 1., 1., 1., 1., 1.]]", ["requires_grad=True"]),
+                     ("tensor([[1., 1., 1., 1., 1., 1.],\n"
+                      "        [1., 1., 1., 1., 1., 1.],\n"
+                      "        [1., 1., 1., 1., 1., 1.]]"), ["requires_grad=True"]),
 }
 
 

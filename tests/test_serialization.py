@@ -16,7 +16,7 @@ from collections import OrderedDict
 
 import numpy as np
 import pytest
-from conftest import to_host
+from helpers import to_host
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 import minitorch_np as torch
-from conftest import to_host
+
+
+def to_host(t) -> np.ndarray:
+    """A tensor's values as a NumPy array, whatever its device (conftest's helper; not imported
+    from there because ``conftest`` names several modules once subpackages have their own)."""
+    return t.detach().cpu().numpy()
+
 
 CUDA = torch.cuda.is_available()
 
@@ -183,7 +189,7 @@ def test_mT_transposes_the_last_two_dimensions(device):
     assert t.mT.shape == (2, 4, 3)
     np.testing.assert_array_equal(to_host(t.mT), np.swapaxes(a, -1, -2))
     with pytest.raises((RuntimeError, IndexError)):
-        torch.ones(3, device=device).mT
+        _ = torch.ones(3, device=device).mT
 
 
 def test_T_is_differentiable(device):
@@ -350,7 +356,7 @@ def test_iteration_yields_the_rows(device):
     t = torch.tensor(a, device=device)
     rows = list(t)
     assert len(rows) == 3
-    for row, ref in zip(rows, a):
+    for row, ref in zip(rows, a, strict=True):
         assert isinstance(row, torch.Tensor) and row.device == t.device
         assert row.tolist() == ref.tolist()
     assert [v.item() for v in torch.tensor([4, 5], device=device)] == [4, 5]
@@ -401,8 +407,8 @@ def test_int_tensor_as_a_list_index(device):
 def test_format_spec_on_one_element_tensors(device):
     assert f"{torch.tensor(3.14159, device=device):.4f}" == "3.1416"
     assert f"{torch.tensor([2.0 / 3.0], device=device):.2f}" == "0.67"
-    assert "{:.01f}".format(torch.tensor(5.06, device=device)) == "5.1"
-    assert "{:d}".format(torch.tensor(5, device=device)) == "5"
+    assert "{:.01f}".format(torch.tensor(5.06, device=device)) == "5.1"  # noqa: UP032
+    assert "{:d}".format(torch.tensor(5, device=device)) == "5"  # noqa: UP032
 
 
 def test_format_without_spec_is_the_repr(device):

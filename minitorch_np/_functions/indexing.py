@@ -148,7 +148,37 @@ def _normalize_key(x: Tensor, key):
         elif isinstance(k, slice) and k.step is not None and k.step <= 0:
             raise ValueError("index: step must be greater than zero")
         out.append(k)
+    if not basic:
+        _check_bounds(x, out)
     return tuple(out), basic
+
+
+def _check_bounds(x: Tensor, key: list) -> None:
+    """IndexError for an out-of-range integer-array index, on every device: CuPy would wrap it
+    around silently (docs/backends.md). Each array indexes the dimension it lines up with."""
+    ndim = x._data.ndim
+    is_array = x._device.backend.is_array
+    used = sum(k.ndim if is_array(k) and k.dtype.kind == "b" else
+               0 if k is None or k is Ellipsis or isinstance(k, bool) else 1 for k in key)
+    axis = 0
+    for k in key:
+        if k is None or isinstance(k, bool):
+            continue
+        if k is Ellipsis:
+            axis += max(ndim - used, 0)
+            continue
+        if is_array(k) and k.dtype.kind == "b":
+            axis += k.ndim
+            continue
+        if is_array(k) and axis < ndim and k.size:
+            n = x._data.shape[axis]
+            outside = (k < -n) | (k >= n)
+            if bool(outside.any()):
+                bad = int(k[outside].ravel()[0])
+                raise IndexError(f"index: index {bad} is out of bounds for dimension {axis} "
+                                 f"with size {n} (indexing a tensor of shape "
+                                 f"{list(x._data.shape)})")
+        axis += 1
 
 
 def getitem(input, key):

@@ -150,7 +150,9 @@ def zero_(self):
 
 
 def _everywhere(t: Tensor) -> Tensor:
-    return Tensor._make(t._device.backend.xp.ones(t._data.shape, dtype=bool), t._device)
+    backend = t._device.backend
+    with backend.device_context(t._device.index or 0):  # GPU arrays are made on the current one
+        return Tensor._make(backend.xp.ones(t._data.shape, dtype=bool), t._device)
 
 
 def fill_(self, value):

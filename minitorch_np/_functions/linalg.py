@@ -33,10 +33,10 @@ class Matmul(Function):
     def backward(ctx, g):
         a, b = ctx.saved_tensors  # each saved only if the other's gradient needs it
         a_ndim, b_ndim = ctx.ndims
+        if b_ndim == 1:  # first: for vector @ vector, g is 0-d and takes (1,) then (1, 1)
+            g = g.unsqueeze(-1)
         if a_ndim == 1:
             g = g.unsqueeze(-2)
-        if b_ndim == 1:
-            g = g.unsqueeze(-1)
         ga = gb = None
         if ctx.needs_input_grad[0]:
             b2 = b.unsqueeze(-1) if b_ndim == 1 else b    # a column (n, 1)

@@ -30,7 +30,7 @@ METHODS = {
     "sum": R.sum, "mean": R.mean, "var": R.var, "std": R.std, "max": R.max, "min": R.min,
     "amax": R.amax, "amin": R.amin, "argmax": R.argmax, "argmin": R.argmin,
     "logsumexp": R.logsumexp, "prod": R.prod, "norm": R.norm, "softmax": R.softmax,
-    "log_softmax": R.log_softmax, "all": R.all, "any": R.any,
+    "log_softmax": R.log_softmax, "all": R.all, "any": R.any, "median": R.median,
     # linear algebra
     "matmul": L.matmul, "mm": L.mm, "mv": L.mv, "bmm": L.bmm, "dot": L.dot, "outer": L.outer,
     # shapes

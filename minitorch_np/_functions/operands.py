@@ -22,10 +22,10 @@ def as_operand(op: str, x):
     """A Tensor or a Python scalar; NumPy arrays become CPU tensors, NumPy scalars numbers."""
     if isinstance(x, Tensor):
         return x
+    if isinstance(x, np.generic):  # first: np.float64 is a float, but NumPy would let it
+        return x.item()             # turn a float32 array into float64
     if isinstance(x, bool | int | float):
         return x
-    if isinstance(x, np.generic):
-        return x.item()
     if isinstance(x, np.ndarray):
         return Tensor._make(x, _CPU)
     if isinstance(x, numbers.Number) and not isinstance(x, complex):
@@ -40,8 +40,8 @@ def binary(op: str, a, b):
     ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
     if ta and tb:
         if a._device is not b._device:
-            a, b = _cpu_scalar_to_number(a, b), _cpu_scalar_to_number(b, a)
-            if isinstance(a, Tensor) and isinstance(b, Tensor):
+            a, b = _cpu_scalar_to_device(a, b), _cpu_scalar_to_device(b, a)
+            if a._device is not b._device:
                 raise RuntimeError(f"{op}: expected all tensors to be on the same device, but "
                                    f"found at least two devices, {a._device} and {b._device}")
         if isinstance(a, Tensor) and isinstance(b, Tensor):
@@ -62,11 +62,11 @@ def binary(op: str, a, b):
     return (t, s) if isinstance(a, Tensor) else (s, t)
 
 
-def _cpu_scalar_to_number(x, other):
-    """A 0-d CPU tensor meeting a GPU tensor acts as a number, as in PyTorch."""
-    if (isinstance(x, Tensor) and x._device.type == "cpu" and x._data.ndim == 0
-            and not x._requires_grad and isinstance(other, Tensor)):
-        return x._data.item()
+def _cpu_scalar_to_device(x: Tensor, other: Tensor) -> Tensor:
+    """A 0-d CPU tensor may meet a GPU tensor, as in PyTorch: it is copied to that device
+    (differentiably, so a CPU scalar parameter still gets its gradient)."""
+    if x._device.type == "cpu" and x._data.ndim == 0:
+        return x.to(other._device)
     return x
 
 

@@ -12,7 +12,7 @@ from .._dtype import int64
 from .._grad_mode import is_grad_enabled
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.function import Function
-from .elementwise import sqrt, where
+from .elementwise import where
 from .operands import dims_arg, floating, tensor_arg
 
 values_indices = namedtuple("values_indices", ["values", "indices"])
@@ -123,7 +123,7 @@ def _prod_of_others(xp, x, dims):
     axes = tuple(range(x.ndim)) if dims is None else dims
     moved = xp.moveaxis(x, axes, tuple(range(len(axes))))
     flat = moved.reshape((-1,) + moved.shape[len(axes):])
-    ones = xp.ones((1,) + flat.shape[1:], dtype=x.dtype)
+    ones = xp.ones_like(flat[:1])  # (follows flat's device, unlike xp.ones)
     left = xp.cumprod(xp.concatenate([ones, flat[:-1]]), axis=0)
     right = xp.flip(xp.cumprod(xp.flip(xp.concatenate([flat[1:], ones]), 0), axis=0), 0)
     out = (left * right).reshape(moved.shape)
@@ -185,6 +185,22 @@ class LogSoftmax(_ArrayFunction):
     def backward(ctx, g):
         y, = ctx.saved_tensors
         return g - y.exp() * g.sum(ctx.dim, keepdim=True), None
+
+
+class StdFromVar(_ArrayFunction):
+    """y = √v for a variance v;  ∂y/∂v = 1/(2y), taken as 0 where y = 0 (all values equal),
+    as PyTorch does: there ∂v/∂x = 0 too, and √'s own derivative would give ∞·0 = nan."""
+
+    @staticmethod
+    def forward(ctx, v):
+        y = ctx.xp.sqrt(v)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        return where(y == 0, 0.0, g / (2 * where(y == 0, 1.0, y)))
 
 
 class Norm(_ArrayFunction):
@@ -271,7 +287,7 @@ def var(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=Non
 
 def std(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """√var: the standard deviation, with the same `correction` as `var`."""
-    return sqrt(var(input, dim, unbiased, keepdim, correction=correction))
+    return StdFromVar.apply(var(input, dim, unbiased, keepdim, correction=correction))
 
 
 def _extremum(name, smallest):
@@ -399,3 +415,25 @@ def _logical(name, fn):
 
 all = _logical("all", "all")  # noqa: A001
 any = _logical("any", "any")  # noqa: A001
+
+
+def median(input, dim=None, keepdim: bool = False):
+    """The median (the lower of the two middle values for an even count, as PyTorch); with
+    `dim`, the named tuple (values, indices). The gradient goes to the element picked."""
+    x = tensor_arg("median", input)
+    if x.numel() == 0:
+        raise RuntimeError("median(): cannot compute the median of an empty tensor")
+    xp = x._device.backend.xp
+    if dim is None:
+        flat = x.reshape(-1)
+        k = (flat.shape[0] - 1) // 2
+        idx = xp.argsort(flat._data, kind="stable")[k:k + 1]
+        return flat.gather(0, Tensor._make(idx, x._device)).reshape(())
+    d = _wrap_dim("median", dim, x.ndim)
+    k = (x.shape[d] - 1) // 2
+    order = xp.argsort(x._data, axis=d, kind="stable")
+    idx = Tensor._make(xp.take(order, [k], axis=d), x._device)
+    values = x.gather(d, idx)
+    if not keepdim:
+        values, idx = values.squeeze(d), idx.squeeze(d)
+    return values_indices(values, idx)

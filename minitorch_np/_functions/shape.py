@@ -326,6 +326,10 @@ def _tensor_list(op: str, tensors) -> list:
         if not isinstance(x, Tensor):
             raise TypeError(f"{op}(): expected Tensor as element {i} in argument 0, but got "
                             f"{type(x).__name__}")
+        if x._device is not tensors[0]._device:
+            raise RuntimeError(f"{op}(): expected all tensors to be on the same device, but "
+                               f"found at least two devices, {tensors[0]._device} and "
+                               f"{x._device}")
     return list(tensors)
 
 

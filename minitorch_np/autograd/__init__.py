@@ -35,7 +35,7 @@ def _root_grads(op: str, outputs, grad_outputs) -> list:
                 raise RuntimeError(f"{op}: grad can be implicitly created only for scalar "
                                    f"outputs (this output has shape {list(out.shape)}); pass "
                                    "the upstream gradient")
-            g = Tensor._make(out._device.backend.xp.ones(out._data.shape, out._data.dtype),
+            g = Tensor._make(out._device.backend.xp.ones_like(out._data),  # on out's device
                              out._device)
         elif not isinstance(g, Tensor):
             raise TypeError(f"{op}: gradients must be Tensors or None, got {type(g).__name__}")

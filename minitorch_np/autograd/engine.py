@@ -180,7 +180,8 @@ def _call_backward(node, grads, create_graph):
     for nr, g in enumerate(grads):
         if g is None:  # an output that received no gradient contributes zeros
             shape, dtype = node._output_meta[nr]
-            grads[nr] = Tensor._make(node.xp.zeros(shape, dtype), node.device)
+            with node.device.backend.device_context(node.device.index or 0):
+                grads[nr] = Tensor._make(node.xp.zeros(shape, dtype), node.device)
     out = fn.backward(node, *grads)
     if not isinstance(out, tuple):
         out = (out,)

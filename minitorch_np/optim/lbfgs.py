@@ -227,10 +227,11 @@ class LBFGS(Optimizer):
         self._set_param(x)
         return loss, flat_grad
 
-    def step(self, closure):
+    def step(self, closure=None):
         """Run up to ``max_iter`` L-BFGS iterations; returns the loss before the first."""
         if closure is None:
-            raise RuntimeError("LBFGS.step() needs a closure that re-evaluates the loss")
+            raise RuntimeError("LBFGS.step() needs a closure that clears the gradients, "
+                               "computes the loss, calls backward() and returns the loss")
 
         def evaluate():
             with torch.enable_grad():

@@ -46,6 +46,11 @@ class _RequiredParameter:
 required = _RequiredParameter()
 
 
+_SET_MESSAGE = ("optimizer parameters need to be organized in ordered collections, but the "
+                "ordering of tensors in sets will change between runs. Please use a list "
+                "instead.")
+
+
 def _counted_step(step):
     """Wrap a subclass's ``step``: run it outside the graph, and note that it ran.
 
@@ -102,6 +107,8 @@ class Optimizer:
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of "
                             f"Tensors or dicts, but got {_typename(params)}")
+        if isinstance(params, set | frozenset):  # (PyTorch checks this in groups only)
+            raise TypeError(_SET_MESSAGE)
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
 
@@ -130,9 +137,7 @@ class Optimizer:
         if isinstance(params, Tensor):
             params = [params]
         elif isinstance(params, set | frozenset):
-            raise TypeError("optimizer parameters need to be organized in ordered collections, "
-                            "but the ordering of tensors in sets will change between runs. "
-                            "Please use a list instead.")
+            raise TypeError(_SET_MESSAGE)
         else:
             params = list(params)
 

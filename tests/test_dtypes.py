@@ -1,0 +1,231 @@
+"""dtypes: PyTorch's promotion rules, float32 kept through everything, and errors that name
+the dtypes, shapes and devices involved.
+
+The rules (``torch.result_type``): categories bool < integer < floating; a Python scalar
+never widens a tensor of its own or a higher category; a 0-d tensor only decides when its
+category is higher than every dimensioned operand's. NumPy 2 promotes differently
+(float32 array * np.float64 scalar is float64), so this is where a stray constant shows.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import to_host
+
+import minitorch_np as torch
+
+f32, f64, i64 = torch.float32, torch.float64, torch.int64
+
+
+def _t(data, dtype, device):
+    return torch.tensor(data, dtype=dtype, device=device)
+
+
+PROMOTIONS = [
+    # (what, expression of device, expected dtype, expected values)
+    ("float32 * Python float", lambda d: _t([1.0, 2.0], f32, d) * 2.5, f32, [2.5, 5.0]),
+    ("Python float - float32", lambda d: 2.5 - _t([1.0, 2.0], f32, d), f32, [1.5, 0.5]),
+    ("float32 + Python int", lambda d: _t([1.0, 2.0], f32, d) + 3, f32, [4.0, 5.0]),
+    ("float32 ** Python float", lambda d: _t([4.0, 9.0], f32, d) ** 0.5, f32, [2.0, 3.0]),
+    ("float32 + NumPy float64 scalar", lambda d: _t([1.0, 2.0], f32, d) + np.float64(0.5), f32,
+     [1.5, 2.5]),
+    ("int64 + Python float", lambda d: _t([1, 2], i64, d) + 0.5, f32, [1.5, 2.5]),
+    ("int64 + NumPy float64 scalar", lambda d: _t([1, 2], i64, d) + np.float64(0.5), f32,
+     [1.5, 2.5]),
+    ("int64 * Python int", lambda d: _t([1, 2], i64, d) * 3, i64, [3, 6]),
+    ("int32 + Python int", lambda d: _t([1, 2], torch.int32, d) + 5, torch.int32, [6, 7]),
+    ("int32 + 0-d int64", lambda d: _t([1, 2], torch.int32, d) + _t(5, i64, d), torch.int32,
+     [6, 7]),
+    ("int64 / int64", lambda d: _t([1, 3], i64, d) / _t([2, 2], i64, d), f32, [0.5, 1.5]),
+    ("int64 / Python int", lambda d: _t([1, 3], i64, d) / 2, f32, [0.5, 1.5]),
+    ("int64 // Python int", lambda d: _t([1, 3], i64, d) // 2, i64, [0, 1]),
+    ("int64 ** Python int", lambda d: _t([2, 3], i64, d) ** 2, i64, [4, 9]),
+    ("int64 ** Python float", lambda d: _t([4, 9], i64, d) ** 0.5, f32, [2.0, 3.0]),
+    ("exp of int64", lambda d: _t([0, 0], i64, d).exp(), f32, [1.0, 1.0]),
+    ("float32 + float64", lambda d: _t([1.0, 2.0], f32, d) + _t([0.5, 0.5], f64, d), f64,
+     [1.5, 2.5]),
+    ("0-d float64 + float32", lambda d: _t(0.5, f64, d) + _t([1.0, 2.0], f32, d), f32,
+     [1.5, 2.5]),
+    ("float32 * 0-d float64", lambda d: _t([1.0, 2.0], f32, d) * _t(2.0, f64, d), f32,
+     [2.0, 4.0]),
+    ("0-d float64 + int64: the higher category decides", lambda d: _t(0.5, f64, d) +
+     _t([1, 2], i64, d), f64, [1.5, 2.5]),
+    ("float32 + 0-d int64", lambda d: _t([1.0, 2.0], f32, d) + _t(1, i64, d), f32, [2.0, 3.0]),
+    ("bool + int64", lambda d: _t([True, False], torch.bool, d) + _t([2, 2], i64, d), i64,
+     [3, 2]),
+    ("bool + Python int", lambda d: _t([True, False], torch.bool, d) + 1, i64, [2, 1]),
+    ("bool * Python float", lambda d: _t([True, False], torch.bool, d) * 2.5, f32, [2.5, 0.0]),
+    ("uint8 + int8", lambda d: _t([1, 2], torch.uint8, d) + _t([1, 1], torch.int8, d),
+     torch.int16, [2, 3]),
+    ("sum of int64", lambda d: _t([1, 2], i64, d).sum(), i64, 3),
+    ("sum of bool", lambda d: _t([True, True, False], torch.bool, d).sum(), i64, 2),
+    ("where(cond, float32, Python float)", lambda d: torch.where(
+        _t([True, False], torch.bool, d), _t([1.0, 2.0], f32, d), 0.5), f32, [1.0, 0.5]),
+    ("maximum(float32, float64)", lambda d: torch.maximum(_t([1.0, 2.0], f32, d),
+                                                          _t([1.5, 0.0], f64, d)), f64,
+     [1.5, 2.0]),
+    ("cat(float32, float64)", lambda d: torch.cat([_t([1.0], f32, d), _t([2.0], f64, d)]),
+     f64, [1.0, 2.0]),
+    ("clamp of float32 with Python floats", lambda d: _t([-1.0, 2.0], f32, d).clamp(-0.5, 0.5),
+     f32, [-0.5, 0.5]),
+]
+
+
+@pytest.mark.parametrize("what, expr, dtype, values", PROMOTIONS, ids=[p[0] for p in PROMOTIONS])
+def test_promotion(what, expr, dtype, values, device):
+    out = expr(device)
+    assert out.dtype == dtype, f"{what}: got {out.dtype}, PyTorch gives {dtype}"
+    np.testing.assert_array_equal(to_host(out), np.asarray(values, dtype=dtype.numpy))
+
+
+def test_result_type_matches_the_ops():
+    assert torch.result_type(torch.tensor([1, 2]), 1.0) == f32
+    assert torch.result_type(torch.tensor([1.0], dtype=f64), torch.tensor(1.0)) == f64
+    assert torch.result_type(torch.tensor(1.0, dtype=f64), torch.tensor([1.0])) == f32
+
+
+def test_set_default_dtype_float64(device):
+    torch.set_default_dtype(torch.float64)  # (the conftest fixture restores it)
+    assert torch.tensor([1.5], device=device).dtype == f64
+    assert torch.tensor(1.5, device=device).dtype == f64
+    assert torch.zeros(2, device=device).dtype == f64
+    assert torch.ones(2, device=device).dtype == f64
+    assert torch.randn(2, device=device).dtype == f64
+    assert torch.tensor([1, 2], device=device).dtype == i64
+    assert (torch.tensor([1, 2], device=device) + 1.5).dtype == f64
+    assert (torch.tensor([1, 2], device=device) / 2).dtype == f64
+    assert torch.tensor([1, 2], device=device).exp().dtype == f64
+    assert (torch.ones(2, dtype=f32, device=device) + 1.5).dtype == f32
+
+
+def test_set_default_dtype_refuses_integers():
+    with pytest.raises(TypeError):
+        torch.set_default_dtype(torch.int64)
+
+
+# -- NumPy arrays as operands -------------------------------------------------------------
+NDARRAY_EXPRS = [
+    ("ndarray + tensor", lambda a, t: a + t, np.add),
+    ("tensor + ndarray", lambda a, t: t + a, lambda a, t: t + a),
+    ("ndarray - tensor", lambda a, t: a - t, np.subtract),
+    ("ndarray * tensor", lambda a, t: a * t, np.multiply),
+    ("ndarray / tensor", lambda a, t: a / t, np.divide),
+    ("ndarray ** tensor", lambda a, t: a ** t, np.power),
+    ("ndarray @ tensor", lambda a, t: a @ t, np.matmul),
+    ("tensor @ ndarray", lambda a, t: t @ a, lambda a, t: t @ a),
+    ("ndarray < tensor", lambda a, t: a < t, np.less),
+]
+
+
+@pytest.mark.parametrize("what, expr, ref", NDARRAY_EXPRS, ids=[e[0] for e in NDARRAY_EXPRS])
+@pytest.mark.parametrize("array_dtype", [np.float32, np.float64])
+def test_ndarray_operands(what, expr, ref, array_dtype):
+    """An array is a CPU tensor of its own dtype (dimensioned, so float64 wins, as in PyTorch)."""
+    a = np.array([[1.0, 2.0], [0.5, 3.0]], dtype=array_dtype)
+    t_host = np.array([[0.5, 1.5], [2.0, 0.25]], dtype=np.float32)
+    t = torch.tensor(t_host, requires_grad=True)
+    if "@" in what and array_dtype == np.float64:  # matmul does not promote, as in PyTorch
+        with pytest.raises(RuntimeError, match="float64"):
+            expr(a, t)
+        return
+    out = expr(a, t)
+    assert isinstance(out, torch.Tensor), f"{what} returned {type(out).__name__}"
+    expected = ref(a.astype(np.float64), t_host.astype(np.float64))
+    if expected.dtype == bool:
+        np.testing.assert_array_equal(to_host(out), expected)
+        return
+    assert out.dtype == (f64 if array_dtype == np.float64 else f32)
+    np.testing.assert_allclose(to_host(out), expected, rtol=1e-6)
+    out.sum().backward()
+    assert t.grad is not None and t.grad.dtype == f32
+
+
+def test_ndarray_operand_is_a_cpu_tensor():
+    """Like PyTorch, an array is not copied to another device behind the user's back."""
+    t = torch.ones(2, device="fakegpu")
+    with pytest.raises(RuntimeError, match="cpu"):
+        np.ones(2) + t
+
+
+def test_zero_dim_cpu_tensor_acts_as_a_number_on_another_device():
+    out = torch.ones(2, device="fakegpu") * torch.tensor(3.0)
+    assert out.device == torch.device("fakegpu:0")
+    np.testing.assert_array_equal(to_host(out), [3.0, 3.0])
+
+
+# -- float32 in, float32 out, through a long chain ------------------------------------------
+CHAIN = [
+    lambda y: y * 2.5, lambda y: 1 + y, lambda y: y / 3, lambda y: 0.5 - y, lambda y: y ** 2,
+    lambda y: 2.0 ** y, lambda y: y * np.float64(1.5), lambda y: y.exp(), lambda y: y.log(),
+    lambda y: y.sqrt(), lambda y: y.rsqrt(), lambda y: y - y.mean(), lambda y: y.sigmoid(),
+    lambda y: y.tanh(), lambda y: y.sin() + y.cos(), lambda y: y.clamp(-0.5, 0.5),
+    lambda y: y.clamp(min=0.1), lambda y: y.abs().relu() + 1e-3, lambda y: y.pow(3),
+    lambda y: torch.where(y > 0.5, y, 0.0), lambda y: y.masked_fill(y < 0.2, 1.0),
+    lambda y: y.maximum(y * 0.5) - y.minimum(y * 0.5), lambda y: y.softmax(-1),
+    lambda y: y.log_softmax(-1), lambda y: y.var(0, keepdim=True) + y,
+    lambda y: y.std(-1, keepdim=True) * y, lambda y: y.norm(dim=1, keepdim=True) + y,
+    lambda y: y.logsumexp(1, keepdim=True) - y, lambda y: y.prod(1, keepdim=True) * y,
+    lambda y: y.amax(0) + y, lambda y: y.square(), lambda y: y[[0, 2, 0]] + 1,
+    lambda y: y.T @ y, lambda y: y.reshape(-1)[1:] * 0.1, lambda y: torch.stack([y, y]).sum(0),
+]
+
+
+def test_float32_survives_a_long_chain_of_mixed_ops(device):
+    x = torch.tensor(np.linspace(0.1, 1.2, 12).reshape(3, 4), dtype=f32, device=device,
+                     requires_grad=True)
+    y = x
+    for i, step in enumerate(CHAIN):
+        y = step(y)
+        assert y.dtype == f32, f"step {i} turned float32 into {y.dtype}"
+    y.sum().backward()
+    assert x.grad.dtype == f32
+
+
+# -- errors that name what went wrong -------------------------------------------------------
+@pytest.mark.parametrize("op", [lambda a, b: a @ b, torch.matmul, torch.mm, torch.bmm],
+                         ids=["@", "matmul", "mm", "bmm"])
+def test_matmul_of_float32_with_float64_names_both_dtypes(op, device):
+    shape = (2, 2, 2) if op is torch.bmm else (2, 2)
+    a = torch.ones(*shape, dtype=f32, device=device)
+    b = torch.ones(*shape, dtype=f64, device=device)
+    with pytest.raises(RuntimeError) as e:
+        op(a, b)
+    assert "float32" in str(e.value) and "float64" in str(e.value)
+
+
+def _names(msg: str, shape) -> bool:
+    return str(tuple(shape)) in msg or str(list(shape)) in msg
+
+
+@pytest.mark.parametrize("name, op", [
+    ("add", lambda a, b: a + b), ("sub", lambda a, b: a - b), ("mul", lambda a, b: a * b),
+    ("div", lambda a, b: a / b), ("pow", lambda a, b: a ** b), ("maximum", torch.maximum),
+    ("where", lambda a, b: torch.where(a > 0, a, b)),
+])
+def test_shape_mismatch_names_both_shapes(name, op, device):
+    a, b = torch.ones(2, 3, device=device), torch.ones(4, device=device)
+    with pytest.raises(RuntimeError) as e:
+        op(a, b)
+    msg = str(e.value)
+    assert name in msg and _names(msg, (2, 3)) and _names(msg, (4,)), msg
+
+
+MIXED_DEVICE_OPS = [
+    ("add", lambda a, b: a + b), ("sub", lambda a, b: a - b), ("mul", lambda a, b: a * b),
+    ("div", lambda a, b: a / b), ("matmul", lambda a, b: a @ b), ("maximum", torch.maximum),
+    ("where", lambda a, b: torch.where(b > 0, a, b)), ("cat", lambda a, b: torch.cat([a, b])),
+    ("stack", lambda a, b: torch.stack([a, b])),
+]
+
+
+@pytest.mark.parametrize("name, op", MIXED_DEVICE_OPS, ids=[m[0] for m in MIXED_DEVICE_OPS])
+@pytest.mark.parametrize("order", ["cpu-first", "fakegpu-first"])
+def test_mixing_devices_names_the_op_and_both_devices(name, op, order):
+    a = torch.ones(2, 2, device="cpu", requires_grad=True)
+    b = torch.ones(2, 2, device="fakegpu")
+    if order == "fakegpu-first":
+        a, b = b, a
+    with pytest.raises(RuntimeError) as e:
+        op(a, b)
+    msg = str(e.value)
+    assert name in msg.lower() and "cpu" in msg and "fakegpu" in msg, msg
