@@ -4,8 +4,11 @@ What it shows: from one starting point, each optimizer of ``minitorch_np.optim``
 
 * a badly conditioned quadratic, f(x, y) = ½ (x² + 25 y²): curvature 25 across the valley
   and 1 along it. Plain SGD (η = 0.05, the lecture's) overshoots across the valley and crawls
-  along it; momentum (γ = 0.5, 0.9) accumulates speed along the valley; RMSprop and Adam
-  rescale each coordinate by its gradient's running RMS and head almost straight down;
+  along it; momentum (γ = 0.5) accumulates speed along the valley and damps the zigzag,
+  while γ = 0.9 at the same η overshoots and makes its own oscillations (lecture 002's
+  distill.pub figures); RMSprop and Adam divide each coordinate by its gradient's running
+  RMS, so both coordinates move at about the same pace whatever their curvature (a
+  diagonal path, no zigzag);
 * the Rosenbrock function, f(x, y) = (1 − x)² + 100 (y − x²)²: a curved, flat-bottomed
   valley with its minimum at (1, 1), where the curvature ratio grows to ~2500.
 
@@ -60,7 +63,7 @@ def rosenbrock(x, y):
 # for all SGD variants so that only the momentum changes.
 PROBLEMS = {
     "quadratic ½(x² + 25y²)": dict(
-        fn=quadratic, start=(-4.0, 1.5), minimum=(0.0, 0.0), window=((-4.5, 1.5), (-2, 2)),
+        fn=quadratic, start=(-4.0, 1.5), minimum=(0.0, 0.0), window=((-4.5, 2.5), (-2.2, 2.2)),
         optimizers=[
             ("SGD η=0.05", lambda p: optim.SGD(p, lr=0.05)),
             ("SGD+momentum γ=0.5", lambda p: optim.SGD(p, lr=0.05, momentum=0.5)),
@@ -100,35 +103,44 @@ def run(fn, start, minimum, make_optimizer, device):
 
 
 def plot(results, png_path):
+    """Top: the paths over the contours. Bottom: the distance to the minimum, step by step."""
     plt = optional_import("matplotlib.pyplot")
     np = optional_import("numpy")
     if plt is None:
         print("matplotlib is not installed: no picture (pip install matplotlib)")
         return
-    fig, axes = plt.subplots(1, 2, figsize=(13, 5.2))
-    for ax, (name, problem) in zip(axes, PROBLEMS.items()):
+    fig, axes = plt.subplots(2, 2, figsize=(13, 10), height_ratios=[1.15, 1])
+    for col, (name, problem) in enumerate(PROBLEMS.items()):
+        ax, ax_dist = axes[0, col], axes[1, col]
         (x0, x1), (y0, y1) = problem["window"]
         xs, ys = np.meshgrid(np.linspace(x0, x1, 400), np.linspace(y0, y1, 400))
         zs = problem["fn"](xs, ys)
         levels = np.logspace(math.log10(max(zs.min(), 1e-3)), math.log10(zs.max()), 25)
         ax.contour(xs, ys, zs, levels=levels, colors="0.75", linewidths=0.7)
         for (label, steps, path), color in zip(results[name], plt.cm.tab10.colors):
-            shown = path[:400] if "quadratic" in name else path
-            px, py = zip(*shown)
+            px, py = zip(*path)
             reached = f"{steps} steps" if steps else f"> {MAX_STEPS} steps"
-            ax.plot(px, py, "-", color=color, linewidth=1.2, label=f"{label} ({reached})")
+            ax.plot(px, py, "-", color=color, linewidth=1.2, alpha=0.85,
+                    label=f"{label} ({reached})")
             ax.plot(px[:60], py[:60], ".", color=color, markersize=3)
+            dist = np.hypot(np.array(px) - problem["minimum"][0],
+                            np.array(py) - problem["minimum"][1])
+            ax_dist.loglog(np.arange(1, len(dist) + 1), dist, color=color, label=label)
         ax.plot(*problem["start"], "ko", markersize=5)
         ax.plot(*problem["minimum"], "k*", markersize=12)
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
         ax.set_title(name)
-        ax.legend(fontsize=8, loc="lower right" if "quadratic" in name else "upper right")
-    fig.suptitle(f"minitorch_np.optim: paths from the same start (● start, ★ minimum; "
-                 f"steps until ‖w − w*‖ < {TOL:g})")
+        ax.legend(fontsize=8, loc="lower right" if col == 0 else "upper right")
+        ax_dist.axhline(TOL, color="k", linewidth=0.7, linestyle="--")
+        ax_dist.set_xlabel("step + 1")
+        ax_dist.set_ylabel("‖w − w*‖")
+        ax_dist.set_title(f"distance to the minimum (dashed: {TOL:g})")
+    fig.suptitle("minitorch_np.optim: SGD, momentum, RMSprop and Adam from the same start "
+                 "(● start, ★ minimum)")
     fig.tight_layout()
     os.makedirs(os.path.dirname(png_path), exist_ok=True)
-    fig.savefig(png_path, dpi=110)
+    fig.savefig(png_path, dpi=100)
     print(f"wrote {png_path}")
 
 

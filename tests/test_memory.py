@@ -30,7 +30,7 @@ def gc_disabled():
 
 
 def live_nodes() -> int:
-    return sum(1 for o in gc.get_objects() if isinstance(o, BackwardNode))
+    return sum(1 for o in gc.get_objects() if issubclass(type(o), BackwardNode))
 
 
 def leaf(values, device):

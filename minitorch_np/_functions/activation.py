@@ -52,6 +52,8 @@ _ERFC_CHEB = (
 # relative accuracy of tiny values. For |x| < 1/2 the 13 terms leave a remainder < 1e-17.
 _ERF_TAYLOR = tuple((-1) ** n / (math.factorial(n) * (2 * n + 1)) for n in range(13))
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+_SQRT_HALF = math.sqrt(0.5)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 def _erfc_array(xp, z):
@@ -92,6 +94,28 @@ class Erf(_ArrayFunction):
         return g * (_TWO_OVER_SQRT_PI * E.exp(-(x * x)))
 
 
+def _normal_cdf_array(xp, x):
+    """Φ(x) = ½ erfc(-x/√2), the standard normal CDF. For x < 0 it is ½ erfc(|x|/√2)
+    directly, which keeps its relative accuracy in the tail; ½(1 + erf(x/√2)) would cancel
+    (erf ≈ -1) and lose every digit below the rounding of 1 (6e-8 in float32)."""
+    tail = 0.5 * _erfc_array(xp, xp.abs(x) * _SQRT_HALF)
+    return xp.where(x < 0, tail, 1.0 - tail).astype(x.dtype, copy=False)
+
+
+class NormalCdf(_ArrayFunction):
+    """y = Φ(x);  dy/dx = φ(x) = e^(-x²/2)/√(2π)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _normal_cdf_array(ctx.xp, x)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return g * (_INV_SQRT_2PI * E.exp(-0.5 * (x * x)))
+
+
 def erf(input: Tensor) -> Tensor:
     """The error function, elementwise (accurate to a few ulps, see `_erf_array`)."""
     return Erf.apply(floating("erf", tensor_arg("erf", input)))
@@ -130,14 +154,12 @@ class Elu(_ArrayFunction):
         return E.where(x > 0, g, g * (y + ctx.alpha)), None
 
 
-_SQRT_HALF = math.sqrt(0.5)
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _TANH_K = math.sqrt(2.0 / math.pi)
 _TANH_C = 0.044715
 
 
 class Gelu(_ArrayFunction):
-    """y = x·Φ(x), Φ the standard normal CDF: Φ(x) = ½(1 + erf(x/√2));
+    """y = x·Φ(x), Φ the standard normal CDF: Φ(x) = ½(1 + erf(x/√2)) = ½ erfc(-x/√2);
     dy/dx = Φ(x) + x·φ(x), with φ(x) = e^(-x²/2)/√(2π).
 
     ``approximate='tanh'``: y = ½x(1 + tanh(u)), u = √(2/π)(x + 0.044715x³);
@@ -151,7 +173,7 @@ class Gelu(_ArrayFunction):
         ctx.save_for_backward(x)
         if approximate == "tanh":
             return 0.5 * x * (1.0 + xp.tanh(_TANH_K * (x + _TANH_C * x * x * x)))
-        return 0.5 * x * (1.0 + _erf_array(xp, x * _SQRT_HALF))
+        return x * _normal_cdf_array(xp, x)
 
     @staticmethod
     def backward(ctx, g):
@@ -161,8 +183,7 @@ class Gelu(_ArrayFunction):
             t = E.tanh(_TANH_K * (x + _TANH_C * x2 * x))
             slope = 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * _TANH_K * (1.0 + 3 * _TANH_C * x2)
         else:
-            cdf = 0.5 * (1.0 + erf(x * _SQRT_HALF))
-            slope = cdf + x * (_INV_SQRT_2PI * E.exp(-0.5 * (x * x)))
+            slope = NormalCdf.apply(x) + x * (_INV_SQRT_2PI * E.exp(-0.5 * (x * x)))
         return g * slope, None
 
 

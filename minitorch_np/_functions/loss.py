@@ -323,8 +323,14 @@ class BinaryCrossEntropy(Function):
         if ctx.needs_input_grad[0]:
             gx = g * (x - y) / (x * (1.0 - x)).clamp(min=1e-12)
         if ctx.needs_input_grad[1]:
-            gy = g * ((1.0 - x).log().clamp(min=-100.0) - x.log().clamp(min=-100.0))
+            gy = g * (_clamped_log_t(1.0 - x) - _clamped_log_t(x))
         return gx, gy
+
+
+def _clamped_log_t(v: Tensor) -> Tensor:
+    """max(log v, -100) with Tensor ops (differentiable), never evaluating log 0."""
+    positive = v > 0
+    return E.where(positive, E.where(positive, v, 1.0).log().clamp(min=-100.0), -100.0)
 
 
 def _clamped_log(xp, v):

@@ -500,3 +500,56 @@ def test_parameter_list_and_dict():
     pd = nn.ParameterDict({"a": torch.zeros(1)})
     pd["b"] = torch.ones(2)
     assert [n for n, _ in pd.named_parameters()] == ["a", "b"] and "b" in pd
+
+
+# -- the lectures' listings ---------------------------------------------------------------
+class MultilayerPerceptron(nn.Module):
+    """Lecture 002, "Dropout in PyTorch (Functional API)"."""
+
+    def __init__(self, num_features, num_classes, drop_proba, num_hidden_1, num_hidden_2):
+        super().__init__()
+        self.drop_proba = drop_proba
+        self.linear_1 = nn.Linear(num_features, num_hidden_1)
+        self.linear_2 = nn.Linear(num_hidden_1, num_hidden_2)
+        self.linear_out = nn.Linear(num_hidden_2, num_classes)
+
+    def forward(self, x):
+        out = nn.functional.relu(self.linear_1(x))
+        out = nn.functional.dropout(out, p=self.drop_proba, training=self.training)
+        out = nn.functional.relu(self.linear_2(out))
+        out = nn.functional.dropout(out, p=self.drop_proba, training=self.training)
+        logits = self.linear_out(out)
+        probas = nn.functional.log_softmax(logits, dim=1)
+        return logits, probas
+
+
+def test_lecture_training_loop(device):
+    """Lecture 000's loop: model.cuda(); criterion.cuda(); SGD written by hand with
+    ``p.detach().sub_(eta * p.grad)``; then evaluation with model.train(False)."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 6)).astype(np.float32)
+    y = (x[:, 0] + x[:, 1] > 0).astype(np.int64) + 2 * (x[:, 2] > 0)
+    train_input, train_target = torch.tensor(x), torch.tensor(y)
+    model = MultilayerPerceptron(6, 4, 0.2, 32, 16)
+    criterion = nn.CrossEntropyLoss()
+    model.to(device)
+    criterion.to(device)
+    train_input, train_target = train_input.to(device), train_target.to(device)
+    losses = []
+    for _ in range(60):
+        for b in range(0, 64, 16):
+            logits, _ = model(train_input.narrow(0, b, 16))
+            loss = criterion(logits, train_target.narrow(0, b, 16))
+            model.zero_grad()
+            loss.backward()
+            for p in model.parameters():
+                p.detach().sub_(0.1 * p.grad)
+        losses.append(loss.item())
+    model.train(False)
+    with torch.no_grad():
+        logits, probas = model(train_input)
+        again, _ = model(train_input)
+    np.testing.assert_array_equal(to_host(logits), to_host(again))  # no dropout in eval
+    accuracy = (to_host(logits.argmax(1)) == y).mean()
+    assert losses[-1] < 0.5 * losses[0] and accuracy > 0.9
+    np.testing.assert_allclose(np.exp(to_host(probas)).sum(1), 1.0, rtol=1e-5)

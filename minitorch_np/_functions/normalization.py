@@ -1,0 +1,229 @@
+"""Normalisation: ``batch_norm`` and ``layer_norm``, with a fused, hand-derived backward.
+
+Batch normalization (Ioffe and Szegedy, 2015; lecture 000, "Batch normalization"; lecture
+004) normalises each channel with the mean and the variance of the current batch, then
+rescales it with learned γ (weight) and β (bias):
+
+    μ = (1/M) Σ x,   σ² = (1/M) Σ (x − μ)²   (biased),   x̂ = (x − μ) / √(σ² + ε),
+    y = γ·x̂ + β
+
+where the sums run over the M = N·H·W values of one channel. Layer normalisation is the same
+computation over the last dimensions of each sample instead. At test time batch norm uses the
+running averages of μ and of the *unbiased* variance σ²·M/(M − 1) collected during training:
+a fixed affine map (lecture 000: "a simple component-wise linear transformation").
+
+Because μ and σ depend on every x of the channel, the gradient of one x gets a contribution
+from every output. Writing g = ∂L/∂y and h = γ·g = ∂L/∂x̂, docs/batchnorm.md derives
+
+    ∂L/∂x = (1/σ) · (h − mean(h) − x̂ · mean(h·x̂))            (means over the M values)
+    ∂L/∂γ = Σ g·x̂,        ∂L/∂β = Σ g
+
+(for batch norm γ is constant over a channel, so h's means are γ·mean(g) and γ·mean(g·x̂):
+the two sums that ∂L/∂β and ∂L/∂γ need anyway). `NormalizeAffine` computes this on arrays
+in one pass over the saved input. When the backward itself must be recorded
+(``create_graph=True``), it evaluates the same formula with Tensor operations instead,
+recomputing μ, σ and x̂ from the input, so gradients of gradients work.
+"""
+from __future__ import annotations
+
+from .._grad_mode import is_grad_enabled, no_grad
+from .._tensor import Tensor
+from ..autograd.function import Function
+from .operands import tensor_arg
+
+__all__ = ["batch_norm", "layer_norm"]
+
+
+def _moments(xp, x, dims):
+    """Mean and biased variance of `x` over `dims` (kept as size-1 dims)."""
+    mean = x.mean(axis=dims, keepdims=True)
+    centered = x - mean
+    var = (centered * centered).mean(axis=dims, keepdims=True)
+    return mean, var
+
+
+class NormalizeAffine(Function):
+    """y = γ·(x − μ)/√(σ² + ε) + β with μ, σ² over `dims` (batch norm in training, layer norm).
+
+    `weight` and `bias` (or None) come already shaped to broadcast against x. `stats` are
+    the (μ, σ²) arrays when the caller computed them already, else None.
+    """
+
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, dims, eps, stats):
+        xp = ctx.xp
+        mean, var = stats if stats is not None else _moments(xp, x, dims)
+        invstd = 1.0 / xp.sqrt(var + eps)
+        y = (x - mean) * invstd
+        if weight is not None:
+            y *= weight
+        if bias is not None:
+            y += bias
+        ctx.dims, ctx.eps = dims, eps
+        ctx.save_for_backward(x, weight, mean, invstd)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, weight, mean, invstd = ctx.saved_tensors
+        if is_grad_enabled():  # create_graph=True: record the backward
+            return _backward_graph(ctx, g, x, weight)
+        xp, dims = ctx.xp, ctx.dims
+        g, x_, w = g._data, x._data, None if weight is None else weight._data
+        mean, invstd = mean._data, invstd._data
+        xhat = (x_ - mean) * invstd
+        count = x_.size // mean.size
+        # γ constant within each normalised group (batch norm): factor it out of h = γ·g
+        per_group = w is None or all(w.shape[d - x_.ndim + w.ndim] == 1 if
+                                     d - x_.ndim + w.ndim >= 0 else True for d in dims)
+        gx = gw = gb = None
+        if per_group:
+            sum_g = g.sum(axis=dims, keepdims=True)
+            sum_gx = (g * xhat).sum(axis=dims, keepdims=True)
+            if ctx.needs_input_grad[0]:
+                scale = invstd if w is None else w * invstd
+                gx = (g - sum_g / count - xhat * (sum_gx / count)) * scale
+            if ctx.needs_input_grad[1]:
+                gw = _reduce_to(sum_gx, w.shape)
+            if ctx.needs_input_grad[2]:
+                gb = _reduce_to(sum_g, ctx._input_meta[2][0])
+        else:
+            if ctx.needs_input_grad[0]:
+                h = g * w
+                gx = (h - h.mean(axis=dims, keepdims=True)
+                      - xhat * (h * xhat).mean(axis=dims, keepdims=True)) * invstd
+            if ctx.needs_input_grad[1]:
+                gw = g * xhat  # the engine sums it down to γ's shape
+            if ctx.needs_input_grad[2]:
+                gb = g
+        device = ctx.device
+        wrap = lambda a: None if a is None else Tensor._make(a, device)  # noqa: E731
+        return wrap(gx), wrap(gw), wrap(gb), None, None, None
+
+
+def _reduce_to(a, shape):
+    """`a`, whose size-1 dims already match `shape` where it was reduced, in `shape`."""
+    return a.reshape(shape) if a.shape != tuple(shape) else a
+
+
+def _backward_graph(ctx, g: Tensor, x: Tensor, weight: Tensor | None):
+    """The same gradients with Tensor operations (recomputing μ, σ, x̂ from x) for
+    create_graph=True: every quantity depends on x in the recorded graph."""
+    dims = ctx.dims
+    mean = x.mean(dims, keepdim=True)
+    centered = x - mean
+    invstd = ((centered * centered).mean(dims, keepdim=True) + ctx.eps).rsqrt()
+    xhat = centered * invstd
+    h = g if weight is None else g * weight
+    gx = gw = gb = None
+    if ctx.needs_input_grad[0]:
+        gx = (h - h.mean(dims, keepdim=True)
+              - xhat * (h * xhat).mean(dims, keepdim=True)) * invstd
+    if ctx.needs_input_grad[1]:
+        gw = g * xhat
+    if ctx.needs_input_grad[2]:
+        gb = g
+    return gx, gw, gb, None, None, None
+
+
+def _param(op: str, name: str, t, size: int, x: Tensor):
+    if t is None:
+        return None
+    t = tensor_arg(op, t, name)
+    if t.numel() != size:
+        raise RuntimeError(f"{op}: expected {name} with {size} elements (one per channel of "
+                           f"input {tuple(x.shape)}), got shape {tuple(t.shape)}")
+    if t._device is not x._device:
+        raise RuntimeError(f"{op}: {name} is on {t._device} but input is on {x._device}")
+    return t
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None,
+               training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Batch normalisation over the channel dimension 1 of (N, C, *) inputs.
+
+    Training (or no running statistics): normalise with the batch's mean and biased variance,
+    and, when running statistics are given, update them in place (outside the graph):
+
+        running_mean ← (1 − momentum)·running_mean + momentum·μ
+        running_var  ← (1 − momentum)·running_var  + momentum·σ²·M/(M − 1)   (unbiased)
+
+    Evaluation: y = γ·(x − running_mean)/√(running_var + ε) + β, a fixed affine map.
+    """
+    x = tensor_arg("batch_norm", input)
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: expected an input of shape (N, C, *), got "
+                         f"{tuple(x.shape)}")
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"batch_norm: expected a floating point input, got {x.dtype}")
+    c = x.shape[1]
+    running_mean = _param("batch_norm", "running_mean", running_mean, c, x)
+    running_var = _param("batch_norm", "running_var", running_var, c, x)
+    weight = _param("batch_norm", "weight", weight, c, x)
+    bias = _param("batch_norm", "bias", bias, c, x)
+    shape = (1, c) + (1,) * (x.ndim - 2)  # broadcasts per channel
+    dims = (0,) + tuple(range(2, x.ndim))
+    count = x.numel() // c if c else 0
+
+    if not training:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("batch_norm: running_mean and running_var must be given in "
+                               "evaluation mode (training=False)")
+        scale = (running_var + eps).rsqrt()
+        if weight is not None:
+            scale = scale * weight
+        shift = -running_mean * scale
+        if bias is not None:
+            shift = shift + bias
+        return x * scale.reshape(shape) + shift.reshape(shape)
+
+    if count <= 1:
+        raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
+                         f"got input size {tuple(x.shape)}")
+    xp = x._device.backend.xp
+    with x._device.backend.device_context(x._device.index or 0):
+        mean, var = _moments(xp, x._data, dims)
+    if running_mean is not None or running_var is not None:
+        with no_grad():
+            m = float(momentum)
+            if running_mean is not None:
+                batch_mean = Tensor._make(mean.reshape(c).astype(running_mean._data.dtype),
+                                          x._device)
+                running_mean.mul_(1.0 - m).add_(batch_mean * m)
+            if running_var is not None:
+                unbiased = var.reshape(c) * (count / (count - 1))
+                batch_var = Tensor._make(unbiased.astype(running_var._data.dtype), x._device)
+                running_var.mul_(1.0 - m).add_(batch_var * m)
+    w = None if weight is None else weight.reshape(shape)
+    b = None if bias is None else bias.reshape(shape)
+    return NormalizeAffine.apply(x, w, b, dims, float(eps), (mean, var))
+
+
+def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Layer normalisation: each sample normalised over its last ``len(normalized_shape)``
+    dimensions (mean and biased variance), then y = γ·x̂ + β elementwise (γ, β of shape
+    `normalized_shape`). The same in training and evaluation."""
+    x = tensor_arg("layer_norm", input)
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(shape)
+    if k == 0 or tuple(x.shape[x.ndim - k:]) != shape or x.ndim < k:
+        raise RuntimeError(f"layer_norm: given normalized_shape={list(shape)}, expected input "
+                           f"with shape [*, {', '.join(map(str, shape))}], but got input of "
+                           f"size {list(x.shape)}")
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"layer_norm: expected a floating point input, got {x.dtype}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None:
+            tensor_arg("layer_norm", t, name)
+            if tuple(t.shape) != shape:
+                raise RuntimeError(f"layer_norm: expected {name} of shape {shape}, got "
+                                   f"{tuple(t.shape)}")
+            if t._device is not x._device:
+                raise RuntimeError(f"layer_norm: {name} is on {t._device} but input is on "
+                                   f"{x._device}")
+    dims = tuple(range(x.ndim - k, x.ndim))
+    return NormalizeAffine.apply(x, weight, bias, dims, float(eps), None)
