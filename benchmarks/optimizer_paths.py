@@ -39,10 +39,10 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
-import minitorch_np as torch  # noqa: E402
-from minitorch_np import optim  # noqa: E402
+from _common import markdown_table, optional_import, write_results
 
-from _common import markdown_table, optional_import, write_results  # noqa: E402
+import minitorch_np as torch
+from minitorch_np import optim
 
 TOL = 1e-3
 MAX_STEPS = 20_000
@@ -62,24 +62,26 @@ def rosenbrock(x, y):
 # quadratic, lecture 000); otherwise a rate in the stable range of each method, the same
 # for all SGD variants so that only the momentum changes.
 PROBLEMS = {
-    "quadratic ½(x² + 25y²)": dict(
-        fn=quadratic, start=(-4.0, 1.5), minimum=(0.0, 0.0), window=((-4.5, 2.5), (-2.2, 2.2)),
-        optimizers=[
+    "quadratic ½(x² + 25y²)": {
+        "fn": quadratic, "start": (-4.0, 1.5), "minimum": (0.0, 0.0),
+        "window": ((-4.5, 2.5), (-2.2, 2.2)),
+        "optimizers": [
             ("SGD η=0.05", lambda p: optim.SGD(p, lr=0.05)),
             ("SGD+momentum γ=0.5", lambda p: optim.SGD(p, lr=0.05, momentum=0.5)),
             ("SGD+momentum γ=0.9", lambda p: optim.SGD(p, lr=0.05, momentum=0.9)),
             ("RMSprop η=0.05", lambda p: optim.RMSprop(p, lr=0.05)),
             ("Adam η=0.1", lambda p: optim.Adam(p, lr=0.1)),
-        ]),
-    "Rosenbrock (1−x)² + 100(y−x²)²": dict(
-        fn=rosenbrock, start=(-1.5, 2.0), minimum=(1.0, 1.0), window=((-2, 2), (-1, 3)),
-        optimizers=[
+        ]},
+    "Rosenbrock (1−x)² + 100(y−x²)²": {
+        "fn": rosenbrock, "start": (-1.5, 2.0), "minimum": (1.0, 1.0),
+        "window": ((-2, 2), (-1, 3)),
+        "optimizers": [
             ("SGD η=1e-3", lambda p: optim.SGD(p, lr=1e-3)),
             ("SGD+momentum γ=0.5", lambda p: optim.SGD(p, lr=1e-3, momentum=0.5)),
             ("SGD+momentum γ=0.9", lambda p: optim.SGD(p, lr=1e-3, momentum=0.9)),
             ("RMSprop η=1e-3", lambda p: optim.RMSprop(p, lr=1e-3)),
             ("Adam η=0.02", lambda p: optim.Adam(p, lr=0.02)),
-        ]),
+        ]},
 }
 
 

@@ -22,6 +22,7 @@ import numpy as np
 from . import _dtype
 from ._dtype import from_numpy_dtype, get_default_dtype, to_dtype
 from .backends import device as Device
+from .backends import device_guard
 
 __all__ = ["Tensor", "Size"]
 
@@ -63,20 +64,20 @@ class Tensor:
 
     def __init__(self, *args, device=None):
         from ._creation import _host_array
-        dev = Device(device or "cpu")
+        dev = _concrete(Device(device or "cpu"))
+        default = get_default_dtype()
         if len(args) == 1 and not isinstance(args[0], int | np.integer):
             data = args[0]
             if isinstance(data, Tensor):
-                array = dev.backend.from_numpy(data.numpy(), dev.index)
+                host = data._device.backend.to_numpy(data._data)
             else:
-                array = dev.backend.from_numpy(
-                    _host_array(data, get_default_dtype(), "Tensor"), dev.index)
-            array = array.astype(get_default_dtype().numpy, copy=False)
+                host = _host_array(data, default, "Tensor")
+            host = host.astype(default.numpy, copy=False)
         else:
             shape = tuple(int(s) for s in args) if args else (0,)  # Tensor() is empty
-            array = dev.backend.xp.empty(shape, get_default_dtype().numpy) if not dev.index else \
-                dev.backend.from_numpy(np.empty(shape, get_default_dtype().numpy), dev.index)
-        _init(self, array, _concrete(dev), False, None, 0)
+            host = np.empty(shape, default.numpy)
+        array = dev.backend.from_numpy(host, dev.index)
+        _init(self, array, dev, False, None, 0)
 
     @classmethod
     def _make(cls, data, device, requires_grad=False, grad_fn=None, output_nr=0):
@@ -295,9 +296,10 @@ class Tensor:
         if not self.is_leaf:
             raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
                                "support the deepcopy protocol at the moment.")
-        t = type(self)._make(self._data.copy(), self._device, self._requires_grad)
-        if self._grad is not None:
-            t._grad = Tensor._make(self._grad._data.copy(), self._device)
+        with device_guard(self._device):
+            t = type(self)._make(self._data.copy(), self._device, self._requires_grad)
+            if self._grad is not None:
+                t._grad = Tensor._make(self._grad._data.copy(), self._device)
         memo[id(self)] = t
         return t
 

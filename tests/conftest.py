@@ -9,8 +9,12 @@ from __future__ import annotations
 import pytest
 
 import minitorch_np as torch
+from minitorch_np.backends import get_backend
 
-DEVICES = ["cpu", "fakegpu"] + (["cuda"] if torch.cuda.is_available() else [])
+# The fake GPU runs as its *second* device in strict mode: every array operation must happen
+# with that device current (CuPy's rule), so a forgotten device context fails here too.
+DEVICES = ["cpu", "fakegpu:1"] + (["cuda"] if torch.cuda.is_available() else [])
+get_backend("fakegpu").strict_current_device = True
 
 
 @pytest.fixture(params=DEVICES)

@@ -8,7 +8,8 @@ import pytest
 
 import minitorch_np as torch
 
-DEVICE_SUFFIX = {"cpu": None, "fakegpu": "device='fakegpu:0'", "cuda": "device='cuda:0'"}
+DEVICE_SUFFIX = {"cpu": None, "fakegpu": "device='fakegpu:0'", "fakegpu:1": "device='fakegpu:1'",
+                 "cuda": "device='cuda:0'"}
 
 # (how to build it, body, suffixes): the repr is body + ", ".join(suffixes) + ")", with the
 # device suffix first when the tensor is not on the CPU, as PyTorch orders them.

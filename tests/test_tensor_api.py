@@ -56,7 +56,7 @@ def test_dtype_and_device_attributes(device):
     assert t.dtype is torch.float64
     assert isinstance(t.device, torch.device)
     assert t.device.type == torch.device(device).type
-    assert t.device.index == (None if device == "cpu" else 0)
+    assert t.device.index == (None if device == "cpu" else torch.device(device).index or 0)
 
 
 def test_is_cuda(device):

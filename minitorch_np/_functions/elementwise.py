@@ -11,7 +11,7 @@ import math
 
 from .._tensor import Tensor
 from ..autograd.function import Function
-from .operands import as_operand, binary, floating, tensor_arg
+from .operands import as_operand, binary, device_guard, floating, tensor_arg
 
 
 class _ArrayFunction(Function):
@@ -360,12 +360,14 @@ def _rounded_div(a, b, mode):
     xp = t._device.backend.xp
     ra = a._data if isinstance(a, Tensor) else a
     rb = b._data if isinstance(b, Tensor) else b
-    if t._data.dtype.kind == "f":
-        q = ra / rb
-        q = xp.trunc(q) if mode == "trunc" else xp.floor(q)
-    else:
-        q = xp.floor_divide(ra, rb) if mode == "floor" else xp.trunc(ra / rb).astype(t._data.dtype)
-    return Tensor._make(q.astype(t._data.dtype, copy=False), t._device)
+    with device_guard(t):
+        if t._data.dtype.kind == "f":
+            q = ra / rb
+            q = xp.trunc(q) if mode == "trunc" else xp.floor(q)
+        else:
+            q = xp.floor_divide(ra, rb) if mode == "floor" else \
+                xp.trunc(ra / rb).astype(t._data.dtype)
+        return Tensor._make(q.astype(t._data.dtype, copy=False), t._device)
 
 
 def true_divide(input, other):
@@ -470,7 +472,8 @@ def _compare(name, ufunc):
         xp = t._device.backend.xp
         ra = a._data if isinstance(a, Tensor) else a
         rb = b._data if isinstance(b, Tensor) else b
-        return Tensor._make(getattr(xp, ufunc)(ra, rb), t._device)
+        with device_guard(t):
+            return Tensor._make(getattr(xp, ufunc)(ra, rb), t._device)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Elementwise ``{name}``, a bool tensor (no gradient)."
     return op
@@ -493,7 +496,8 @@ bitwise_xor = _compare("bitwise_xor", "bitwise_xor")
 def _predicate(name, ufunc):
     def op(input):
         x = tensor_arg(name, input)
-        return Tensor._make(getattr(x._device.backend.xp, ufunc)(x._data), x._device)
+        with device_guard(x):
+            return Tensor._make(getattr(x._device.backend.xp, ufunc)(x._data), x._device)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Elementwise ``{name}`` (no gradient)."
     return op
@@ -510,7 +514,8 @@ def bitwise_not(input):
     x = tensor_arg("bitwise_not", input)
     xp = x._device.backend.xp
     f = xp.logical_not if x._data.dtype.kind == "b" else xp.invert
-    return Tensor._make(f(x._data), x._device)
+    with device_guard(x):
+        return Tensor._make(f(x._data), x._device)
 
 
 def floor_divide(input, other):
@@ -523,4 +528,5 @@ def remainder(input, other):
     t = a if isinstance(a, Tensor) else b
     ra = a._data if isinstance(a, Tensor) else a
     rb = b._data if isinstance(b, Tensor) else b
-    return Tensor._make(t._device.backend.xp.mod(ra, rb), t._device)
+    with device_guard(t):
+        return Tensor._make(t._device.backend.xp.mod(ra, rb), t._device)

@@ -11,7 +11,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.function import Function
-from .operands import as_operand, tensor_arg
+from .operands import as_operand, device_guard, tensor_arg
 from .shape import _share_version
 
 
@@ -115,6 +115,11 @@ def _along_axis_key(xp, index, dim):
 # -- keys ---------------------------------------------------------------------------------
 def _normalize_key(x: Tensor, key):
     """Turn a user's index into one the backend understands; report if it is basic."""
+    with device_guard(x):
+        return _normalize_key_on_device(x, key)
+
+
+def _normalize_key_on_device(x: Tensor, key):
     if not isinstance(key, tuple):
         key = (key,)
     backend = x._device.backend
@@ -224,9 +229,11 @@ def gather(input, dim: int, index):
         raise RuntimeError(f"gather(): expected index on {x._device}, got {idx._device}")
     n = x.shape[d]
     xp = x._device.backend.xp
-    if idx.numel() and bool(((idx._data < -n) | (idx._data >= n)).any()):
-        raise RuntimeError(f"gather(): index out of bounds for dimension {d} with size {n}")
-    return Gather.apply(x, d, idx._data % n if n else idx._data.astype(xp.int64))
+    with device_guard(x):
+        if idx.numel() and bool(((idx._data < -n) | (idx._data >= n)).any()):
+            raise RuntimeError(f"gather(): index out of bounds for dimension {d} with size {n}")
+        index = idx._data % n if n else idx._data.astype(xp.int64)
+    return Gather.apply(x, d, index)
 
 
 def index_select(input, dim: int, index):

@@ -17,7 +17,7 @@ from .._grad_mode import is_grad_enabled, no_grad
 from .._tensor import Tensor
 from . import elementwise as E
 from .indexing import _normalize_key, index_put
-from .operands import as_operand, cast_to
+from .operands import as_operand, cast_to, device_guard
 
 
 def _records(op: str, t: Tensor, others) -> bool:
@@ -49,7 +49,8 @@ def _check_result_dtype(op: str, t: Tensor, result_dtype) -> None:
 
 def _write(op: str, t: Tensor, array) -> None:
     try:
-        t._data[...] = array
+        with device_guard(t):
+            t._data[...] = array
     except ValueError as e:
         raise RuntimeError(f"{op}: cannot write in place into a tensor of shape "
                            f"{list(t.shape)}: {e}") from None
@@ -59,7 +60,8 @@ def _write(op: str, t: Tensor, array) -> None:
 def apply_inplace(op: str, t: Tensor, fn, *others) -> Tensor:
     """``t ← fn(t, *others)`` in place; `fn` is the out-of-place op."""
     if _records(op, t, others):
-        snapshot = Tensor._make(t._data.copy(), t._device, True, t.grad_fn, t._output_nr)
+        with device_guard(t):
+            snapshot = Tensor._make(t._data.copy(), t._device, True, t.grad_fn, t._output_nr)
         result = fn(snapshot, *others)
         _check_result_dtype(op, t, from_numpy_dtype(result._data.dtype))
         result = cast_to(result, from_numpy_dtype(t._data.dtype))
@@ -205,7 +207,8 @@ def setitem(self, key, value):
     else:
         raw = value
     try:
-        self._data[raw_key] = raw
+        with device_guard(self):
+            self._data[raw_key] = raw
     except (ValueError, IndexError) as e:
         raise type(e)(f"index_put: {e} (tensor of shape {list(self.shape)}, value of shape "
                       f"{list(value.shape) if isinstance(value, Tensor) else '()'})") from None
@@ -226,7 +229,7 @@ def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None):
     _records("normal_", self, ())
     backend = self._device.backend
     sample = backend.random_normal(self._data.shape, self._data.dtype, self._device.index)
-    with no_grad():
+    with no_grad(), device_guard(self):
         _write("normal_", self, sample * std + mean)
     return self
 
@@ -240,6 +243,7 @@ def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None):
     _records("uniform_", self, ())
     backend = self._device.backend
     sample = backend.random_uniform(self._data.shape, self._data.dtype, self._device.index)
-    _write("uniform_", self, sample * (b - a) + a)
+    with device_guard(self):
+        _write("uniform_", self, sample * (b - a) + a)
     return self
 

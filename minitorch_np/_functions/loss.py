@@ -22,7 +22,7 @@ from ..autograd.function import Function
 from . import elementwise as E
 from . import reduction as R
 from .activation import Softplus
-from .operands import tensor_arg
+from .operands import device_guard, tensor_arg
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits"]
@@ -104,19 +104,22 @@ def _nll_terms(op: str, logp: Tensor, target: Tensor, weight: Tensor | None,
     n_classes = logp.shape[1]
     xp = logp._device.backend.xp
     t = target._data
-    ignored = t == ignore_index
-    safe = xp.where(ignored, 0, t)  # any valid class: its term is multiplied by 0 below
-    if safe.size and bool(((safe < 0) | (safe >= n_classes)).any()):
-        bad = t[~ignored & ((t < 0) | (t >= n_classes))]
-        raise IndexError(f"{op}: Target {int(bad.reshape(-1)[0])} is out of bounds (expected "
-                         f"class indices in [0, {n_classes}) or ignore_index={ignore_index})")
-    keep = ~ignored
-    if weight is None:
-        w = keep.astype(logp._data.dtype)
-    else:
-        w = weight._data.astype(logp._data.dtype)[safe] * keep
+    with device_guard(logp):  # array work outside Function.apply: on the tensors' GPU
+        ignored = t == ignore_index
+        safe = xp.where(ignored, 0, t)  # any valid class: its term is multiplied by 0 below
+        if safe.size and bool(((safe < 0) | (safe >= n_classes)).any()):
+            bad = t[~ignored & ((t < 0) | (t >= n_classes))]
+            raise IndexError(f"{op}: Target {int(bad.reshape(-1)[0])} is out of bounds "
+                             f"(expected class indices in [0, {n_classes}) or "
+                             f"ignore_index={ignore_index})")
+        keep = ~ignored
+        if weight is None:
+            w = keep.astype(logp._data.dtype)
+        else:
+            w = weight._data.astype(logp._data.dtype)[safe] * keep
+        index = xp.expand_dims(safe, 1)
     w = Tensor._make(w, logp._device)
-    index = Tensor._make(xp.expand_dims(safe, 1), logp._device)
+    index = Tensor._make(index, logp._device)
     picked = logp.gather(1, index).squeeze(1)
     return -(picked * w), w, keep
 
@@ -221,7 +224,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     if label_smoothing > 0:
         # the uniform part: -Σ_c w_c·log pₙ,c, zero for ignored targets
         scaled = logp if w is None else logp * _class_weight_view(w, logp.ndim)
-        keep_t = Tensor._make(keep.astype(logp._data.dtype), logp._device)
+        with device_guard(logp):
+            keep_t = Tensor._make(keep.astype(logp._data.dtype), logp._device)
         smooth = -scaled.sum(1) * keep_t
         losses = losses * (1.0 - label_smoothing) + smooth * (label_smoothing / n_classes)
     if reduction == "none":
@@ -359,7 +363,9 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     x, y = _binary_args(op, input, target, "Using a target size ({}) that is different to the "
                         "input size ({}) is deprecated. Please ensure they have the same size.")
     xd = x._data
-    if xd.size and bool(((xd < 0) | (xd > 1)).any()):
+    with device_guard(x):
+        outside = bool(((xd < 0) | (xd > 1)).any()) if xd.size else False
+    if outside:
         raise RuntimeError(f"{op}: all elements of input should be between 0 and 1")
     loss = BinaryCrossEntropy.apply(x, y)
     if weight is not None:

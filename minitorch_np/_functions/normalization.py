@@ -70,42 +70,47 @@ class NormalizeAffine(Function):
         x, weight, mean, invstd = ctx.saved_tensors
         if is_grad_enabled():  # create_graph=True: record the backward
             return _backward_graph(ctx, g, x, weight)
-        xp, dims = ctx.xp, ctx.dims
+        dims = ctx.dims
         g, x_, w = g._data, x._data, None if weight is None else weight._data
         mean, invstd = mean._data, invstd._data
         xhat = (x_ - mean) * invstd
         count = x_.size // mean.size
-        # γ constant within each normalised group (batch norm): factor it out of h = γ·g
-        per_group = w is None or all(w.shape[d - x_.ndim + w.ndim] == 1 if
-                                     d - x_.ndim + w.ndim >= 0 else True for d in dims)
+        w_constant = w is None or _constant_over(w.shape, dims, x_.ndim)
         gx = gw = gb = None
-        if per_group:
+        if w_constant:  # batch norm: γ factors out of h = γ·g, leaving two sums over g
             sum_g = g.sum(axis=dims, keepdims=True)
             sum_gx = (g * xhat).sum(axis=dims, keepdims=True)
             if ctx.needs_input_grad[0]:
                 scale = invstd if w is None else w * invstd
-                gx = (g - sum_g / count - xhat * (sum_gx / count)) * scale
-            if ctx.needs_input_grad[1]:
-                gw = _reduce_to(sum_gx, w.shape)
-            if ctx.needs_input_grad[2]:
-                gb = _reduce_to(sum_g, ctx._input_meta[2][0])
-        else:
-            if ctx.needs_input_grad[0]:
-                h = g * w
-                gx = (h - h.mean(axis=dims, keepdims=True)
-                      - xhat * (h * xhat).mean(axis=dims, keepdims=True)) * invstd
-            if ctx.needs_input_grad[1]:
-                gw = g * xhat  # the engine sums it down to γ's shape
-            if ctx.needs_input_grad[2]:
-                gb = g
+                gx = (g - sum_g * (1.0 / count) - xhat * (sum_gx * (1.0 / count))) * scale
+        elif ctx.needs_input_grad[0]:  # layer norm: γ varies within the group
+            h = g * w
+            gx = (h - h.mean(axis=dims, keepdims=True)
+                  - xhat * (h * xhat).mean(axis=dims, keepdims=True)) * invstd
+        if ctx.needs_input_grad[1]:  # Σ g·x̂ over everything but γ's own dims
+            gw = _sum_to(sum_gx, w.shape) if w_constant else None
+            gw = g * xhat if gw is None else gw  # the engine sums it down to γ's shape
+        if ctx.needs_input_grad[2]:
+            gb = _sum_to(sum_g, ctx._input_meta[2][0]) if w_constant else None
+            gb = g if gb is None else gb
         device = ctx.device
         wrap = lambda a: None if a is None else Tensor._make(a, device)  # noqa: E731
         return wrap(gx), wrap(gw), wrap(gb), None, None, None
 
 
-def _reduce_to(a, shape):
-    """`a`, whose size-1 dims already match `shape` where it was reduced, in `shape`."""
-    return a.reshape(shape) if a.shape != tuple(shape) else a
+def _constant_over(shape, dims, ndim: int) -> bool:
+    """Is a parameter of `shape` (broadcast against an ndim-d input) constant along `dims`?"""
+    lead = ndim - len(shape)
+    return all(d < lead or shape[d - lead] == 1 for d in dims)
+
+
+def _sum_to(summed, shape):
+    """`summed` (reduced over the normalised dims) reshaped to `shape`, or None when the
+    parameter varies along other dims too."""
+    shape = tuple(shape)
+    if (1,) * (summed.ndim - len(shape)) + shape != summed.shape:
+        return None
+    return summed.reshape(shape)
 
 
 def _backward_graph(ctx, g: Tensor, x: Tensor, weight: Tensor | None):
@@ -137,6 +142,9 @@ def _param(op: str, name: str, t, size: int, x: Tensor):
                            f"input {tuple(x.shape)}), got shape {tuple(t.shape)}")
     if t._device is not x._device:
         raise RuntimeError(f"{op}: {name} is on {t._device} but input is on {x._device}")
+    if name in ("weight", "bias") and t._data.dtype != x._data.dtype:
+        raise RuntimeError(f"{op}: expected {name} of dtype {x.dtype} (the input's), got "
+                           f"{t.dtype}")
     return t
 
 
@@ -210,7 +218,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
     x = tensor_arg("layer_norm", input)
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(shape)
-    if k == 0 or tuple(x.shape[x.ndim - k:]) != shape or x.ndim < k:
+    if k == 0 or x.ndim < k or tuple(x.shape[x.ndim - k:]) != shape:
         raise RuntimeError(f"layer_norm: given normalized_shape={list(shape)}, expected input "
                            f"with shape [*, {', '.join(map(str, shape))}], but got input of "
                            f"size {list(x.shape)}")
@@ -222,8 +230,8 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
             if tuple(t.shape) != shape:
                 raise RuntimeError(f"layer_norm: expected {name} of shape {shape}, got "
                                    f"{tuple(t.shape)}")
-            if t._device is not x._device:
-                raise RuntimeError(f"layer_norm: {name} is on {t._device} but input is on "
-                                   f"{x._device}")
+            if t._device is not x._device or t._data.dtype != x._data.dtype:
+                raise RuntimeError(f"layer_norm: {name} ({t.dtype}, {t._device}) must have "
+                                   f"the input's dtype and device ({x.dtype}, {x._device})")
     dims = tuple(range(x.ndim - k, x.ndim))
     return NormalizeAffine.apply(x, weight, bias, dims, float(eps), None)

@@ -14,6 +14,7 @@ import numpy as np
 from .._dtype import from_numpy_dtype, get_default_dtype, result_type
 from .._tensor import Tensor, _wrap_dim
 from ..backends import device as Device
+from ..backends import device_guard as _device_guard
 
 _CPU = Device("cpu")
 
@@ -122,3 +123,7 @@ def dims_arg(op: str, dim, ndim: int):
 def dtype_of(t: Tensor):
     return from_numpy_dtype(t._data.dtype)
 
+
+def device_guard(t):
+    """`backends.device_guard` for the device of `t` (a Tensor or a device)."""
+    return _device_guard(t._device if isinstance(t, Tensor) else t)

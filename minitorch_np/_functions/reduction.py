@@ -13,7 +13,7 @@ from .._grad_mode import is_grad_enabled
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.function import Function
 from .elementwise import where
-from .operands import dims_arg, floating, tensor_arg
+from .operands import device_guard, dims_arg, floating, tensor_arg
 
 values_indices = namedtuple("values_indices", ["values", "indices"])
 
@@ -333,16 +333,17 @@ def _arg_extremum(name, fn):
     def op(input, dim=None, keepdim: bool = False):
         x = tensor_arg(name, input)
         xp = x._device.backend.xp
-        if dim is None:
-            out = getattr(xp, fn)(x._data.reshape(-1))
-            if keepdim:
-                out = out.reshape((1,) * x.ndim)
-        else:
-            d = _wrap_dim(name, dim, x.ndim)
-            out = getattr(xp, fn)(x._data, axis=d)
-            if keepdim:
-                out = xp.expand_dims(out, d)
-        return Tensor._make(xp.asarray(out).astype(xp.int64), x._device)
+        with device_guard(x):
+            if dim is None:
+                out = getattr(xp, fn)(x._data.reshape(-1))
+                if keepdim:
+                    out = out.reshape((1,) * x.ndim)
+            else:
+                d = _wrap_dim(name, dim, x.ndim)
+                out = getattr(xp, fn)(x._data, axis=d)
+                if keepdim:
+                    out = xp.expand_dims(out, d)
+            return Tensor._make(xp.asarray(out).astype(xp.int64), x._device)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Index of the {name[3:]} value (the first on ties); no gradient."
     return op
@@ -407,8 +408,9 @@ def _logical(name, fn):
         x = tensor_arg(name, input)
         xp = x._device.backend.xp
         axis = None if dim is None else _wrap_dim(name, dim, x.ndim)
-        return Tensor._make(xp.asarray(getattr(xp, fn)(x._data, axis=axis, keepdims=keepdim)),
-                            x._device)
+        with device_guard(x):
+            return Tensor._make(
+                xp.asarray(getattr(xp, fn)(x._data, axis=axis, keepdims=keepdim)), x._device)
     op.__name__ = op.__qualname__ = name
     return op
 
@@ -427,12 +429,14 @@ def median(input, dim=None, keepdim: bool = False):
     if dim is None:
         flat = x.reshape(-1)
         k = (flat.shape[0] - 1) // 2
-        idx = xp.argsort(flat._data, kind="stable")[k:k + 1]
+        with device_guard(x):
+            idx = xp.argsort(flat._data, kind="stable")[k:k + 1]
         return flat.gather(0, Tensor._make(idx, x._device)).reshape(())
     d = _wrap_dim("median", dim, x.ndim)
     k = (x.shape[d] - 1) // 2
-    order = xp.argsort(x._data, axis=d, kind="stable")
-    idx = Tensor._make(xp.take(order, [k], axis=d), x._device)
+    with device_guard(x):
+        order = xp.argsort(x._data, axis=d, kind="stable")
+        idx = Tensor._make(xp.take(order, [k], axis=d), x._device)
     values = x.gather(d, idx)
     if not keepdim:
         values, idx = values.squeeze(d), idx.squeeze(d)

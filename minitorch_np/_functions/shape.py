@@ -9,7 +9,7 @@ from __future__ import annotations
 from .._dtype import to_dtype
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.function import Function
-from .operands import tensor_arg
+from .operands import device_guard, tensor_arg
 
 
 class _ArrayFunction(Function):
@@ -117,7 +117,12 @@ class Cat(_ArrayFunction):
 
 def _share_version(out: Tensor, base: Tensor) -> Tensor:
     """Make `out` a view of `base` for the version counter, when the memory is shared."""
-    if out._data is base._data or base._device.backend.xp.may_share_memory(out._data, base._data):
+    if out._data is base._data:
+        shared = True
+    else:
+        with device_guard(base):
+            shared = base._device.backend.xp.may_share_memory(out._data, base._data)
+    if shared:
         out._version_counter = base._version_counter
         out._base = base._base if base._base is not None else base
     return out
@@ -166,7 +171,9 @@ def view(input, *shape):
         return x.to(dtype=to_dtype(shape[0], "view"))
     shape = _infer_shape("view", _size_args("view", shape), x._data.size)
     out = Reshape.apply(x, shape)
-    if x._data.size and not x._device.backend.xp.may_share_memory(out._data, x._data):
+    with device_guard(x):
+        copied = x._data.size and not x._device.backend.xp.may_share_memory(out._data, x._data)
+    if copied:
         raise RuntimeError(f"view: view size {list(shape)} is not compatible with input tensor's "
                            f"size {list(x.shape)} and stride; use .reshape(...) instead")
     return _share_version(out, x)

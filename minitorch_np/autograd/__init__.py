@@ -1,6 +1,7 @@
 """Automatic differentiation: `backward`, `grad`, custom `Function`s and gradient checks."""
 from __future__ import annotations
 
+from ..backends import device_guard
 from .._tensor import Tensor
 from .anomaly import detect_anomaly, set_detect_anomaly
 from .engine import run_backward
@@ -35,8 +36,8 @@ def _root_grads(op: str, outputs, grad_outputs) -> list:
                 raise RuntimeError(f"{op}: grad can be implicitly created only for scalar "
                                    f"outputs (this output has shape {list(out.shape)}); pass "
                                    "the upstream gradient")
-            g = Tensor._make(out._device.backend.xp.ones_like(out._data),  # on out's device
-                             out._device)
+            with device_guard(out._device):
+                g = Tensor._make(out._device.backend.xp.ones_like(out._data), out._device)
         elif not isinstance(g, Tensor):
             raise TypeError(f"{op}: gradients must be Tensors or None, got {type(g).__name__}")
         elif g._data.shape != out._data.shape:

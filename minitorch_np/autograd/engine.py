@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from .._dtype import from_numpy_dtype
 from .._grad_mode import set_grad_enabled
+from ..backends import device_guard
 from .._tensor import Tensor
 from . import anomaly as _anomaly
 from .function import BackwardNode
@@ -117,6 +118,11 @@ def _run_hooks(tensor: Tensor, g: Tensor) -> Tensor:
 
 def _accumulate_grad(tensor: Tensor, g: Tensor, create_graph: bool) -> None:
     """``tensor.grad += g``: in place when no graph is kept, otherwise recorded."""
+    with device_guard(tensor._device):
+        _accumulate_on_device(tensor, g, create_graph)
+
+
+def _accumulate_on_device(tensor: Tensor, g: Tensor, create_graph: bool) -> None:
     if create_graph:
         tensor.grad = g if tensor.grad is None else tensor.grad + g
     elif tensor.grad is None:
@@ -155,7 +161,8 @@ def _run_node(node, grads, buffers, deps, ready, capture, retain_graph, create_g
                 if key in capture:
                     capture[key] = g
         if any(e is not None for e in node._edges):
-            in_grads = _call_backward(node, grads, create_graph)
+            with device_guard(node.device):
+                in_grads = _call_backward(node, grads, create_graph)
     if not retain_graph:
         node._release()
 
@@ -180,8 +187,7 @@ def _call_backward(node, grads, create_graph):
     for nr, g in enumerate(grads):
         if g is None:  # an output that received no gradient contributes zeros
             shape, dtype = node._output_meta[nr]
-            with node.device.backend.device_context(node.device.index or 0):
-                grads[nr] = Tensor._make(node.xp.zeros(shape, dtype), node.device)
+            grads[nr] = Tensor._make(node.xp.zeros(shape, dtype), node.device)
     out = fn.backward(node, *grads)
     if not isinstance(out, tuple):
         out = (out,)

@@ -17,6 +17,7 @@ import numpy as np
 
 from .._grad_mode import enable_grad
 from .._tensor import Tensor
+from ..backends import device_guard
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
@@ -89,7 +90,7 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
             a_host = backend.to_numpy(a._data).astype(np.float64)
         for idx in np.ndindex(t._data.shape):
             orig = float(t._data[idx])
-            with enable_grad():
+            with enable_grad(), device_guard(t._device):
                 t._data[idx] = orig + eps
                 plus = _projection(_as_tuple_outputs(func, inputs), vs)
                 t._data[idx] = orig - eps

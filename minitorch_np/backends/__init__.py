@@ -6,6 +6,8 @@ test-suite's ``device`` fixture lists them.
 """
 from __future__ import annotations
 
+import contextlib
+
 from .base import Backend
 from .cupy_backend import CupyBackend
 from .numpy_backend import NumpyBackend
@@ -18,6 +20,18 @@ _BACKENDS: dict[str, Backend] = {
 }
 
 from .device import device  # noqa: E402  (device() looks _BACKENDS up)
+
+
+_NO_GUARD = contextlib.nullcontext()
+
+
+def device_guard(dev):
+    """Make device `dev` current while arrays are computed outside ``Function.apply``.
+
+    CuPy runs kernels and allocates on the *current* GPU, so work on ``cuda:1`` must happen
+    inside ``cuda.Device(1)``; for the CPU and device 0 this costs nothing.
+    """
+    return dev.backend.device_context(dev.index) if dev.index else _NO_GUARD
 
 
 def get_backend(kind: str) -> Backend:
@@ -33,4 +47,4 @@ def backend_of_array(array) -> Backend:
     raise TypeError(f"not an array of any backend: {type(array).__name__}")
 
 
-__all__ = ["Backend", "device", "get_backend", "backend_of_array"]
+__all__ = ["Backend", "device", "device_guard", "get_backend", "backend_of_array"]

@@ -102,10 +102,13 @@ def _wrap(r, dev):
     return r
 
 
+_TRANSFERS = frozenset({"item", "tolist"})  # copies to the host: CuPy switches device itself
+
+
 def _call(self, name, args, kwargs):
     """``self._a.<name>(*args, **kwargs)`` with device arguments and results."""
     dev = self._dev
-    if _strict:
+    if _strict and name not in _TRANSFERS:
         _check_current(dev)
     if args:
         args = _unwrap(args, dev)

@@ -10,20 +10,16 @@ existing differentiable ops (so autograd derives their gradients of any order).
 from __future__ import annotations
 
 from .._creation import full, tensor
-from .._functions.elementwise import where
-from .._functions.shape import cat
-from .._tensor import Tensor, _wrap_dim
-from .._functions.operands import tensor_arg
-
-# -- activations --------------------------------------------------------------------------
 from .._functions.activation import (elu, elu_, gelu, leaky_relu, leaky_relu_, log_softmax,
                                      relu, relu_, sigmoid, softmax, softplus, tanh)
-# -- dropout ------------------------------------------------------------------------------
 from .._functions.dropout import dropout
-# -- losses -------------------------------------------------------------------------------
+from .._functions.elementwise import where
 from .._functions.loss import (binary_cross_entropy, binary_cross_entropy_with_logits,
                                cross_entropy, huber_loss, l1_loss, mse_loss, nll_loss,
                                smooth_l1_loss)
+from .._functions.operands import device_guard, tensor_arg
+from .._functions.shape import cat
+from .._tensor import Tensor, _wrap_dim
 
 __all__ = [
     "linear", "embedding", "one_hot", "pad", "normalize",
@@ -85,7 +81,9 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
                              f"got {padding_idx}")
         padding_idx %= n
     raw = idx._data
-    if raw.size and bool(((raw < 0) | (raw >= n)).any()):
+    with device_guard(w):
+        out_of_range = bool(((raw < 0) | (raw >= n)).any()) if raw.size else False
+    if out_of_range:
         raise IndexError(f"embedding: index out of range in self (indices must be in [0, {n}))")
     if max_norm is not None:
         _renorm_rows(w, idx, float(max_norm), float(norm_type))
@@ -98,8 +96,10 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
         out = where(used, out, out.detach())
     if scale_grad_by_freq:
         xp = w._device.backend.xp
-        counts = xp.bincount(raw.reshape(-1), minlength=n)
-        scale = Tensor._make((1.0 / counts[raw]).astype(w._data.dtype), w._device).unsqueeze(-1)
+        with device_guard(w):
+            counts = xp.bincount(raw.reshape(-1), minlength=n)
+            scale = (1.0 / counts[raw]).astype(w._data.dtype)
+        scale = Tensor._make(scale, w._device).unsqueeze(-1)
         frozen = out.detach()
         out = frozen + (out - frozen) * scale  # the same values; gradients scaled by 1/count
     return out
@@ -109,7 +109,8 @@ def _renorm_rows(weight: Tensor, idx: Tensor, max_norm: float, norm_type: float)
     """Rescale (in place, outside autograd) the rows used by `idx` whose norm exceeds max_norm."""
     from .._grad_mode import no_grad
     xp = weight._device.backend.xp
-    rows = Tensor._make(xp.unique(idx._data.reshape(-1)), weight._device)
+    with device_guard(weight):
+        rows = Tensor._make(xp.unique(idx._data.reshape(-1)), weight._device)
     with no_grad():
         w = weight.data
         selected = w[rows]
@@ -128,17 +129,18 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         raise RuntimeError(f"one_hot is only applicable to index tensor, got {t.dtype}")
     xp = t._device.backend.xp
     raw = t._data
-    if raw.size and bool((raw < 0).any()):
-        raise RuntimeError("one_hot: Class values must be non-negative.")
-    if num_classes == -1:
-        if raw.size == 0:
-            raise RuntimeError("one_hot: Can not infer total number of classes from empty "
-                               "tensor.")
-        num_classes = int(raw.max()) + 1
-    elif raw.size and bool((raw >= num_classes).any()):
-        raise RuntimeError("one_hot: Class values must be smaller than num_classes.")
-    classes = xp.arange(num_classes)
-    return Tensor._make((xp.expand_dims(raw, -1) == classes).astype(xp.int64), t._device)
+    with device_guard(t):  # array work on the tensor's own GPU
+        if raw.size and bool((raw < 0).any()):
+            raise RuntimeError("one_hot: Class values must be non-negative.")
+        if num_classes == -1:
+            if raw.size == 0:
+                raise RuntimeError("one_hot: Can not infer total number of classes from empty "
+                                   "tensor.")
+            num_classes = int(raw.max()) + 1
+        elif raw.size and bool((raw >= num_classes).any()):
+            raise RuntimeError("one_hot: Class values must be smaller than num_classes.")
+        out = (xp.expand_dims(raw, -1) == xp.arange(num_classes)).astype(xp.int64)
+    return Tensor._make(out, t._device)
 
 
 def pad(input: Tensor, pad: tuple[int, ...] | list[int], mode: str = "constant",
@@ -210,3 +212,18 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -
     x = tensor_arg("normalize", input)
     d = _wrap_dim("normalize", dim, x.ndim)
     return x / x.norm(p, d, keepdim=True).clamp(min=eps)
+
+
+# -- convolution, pooling, normalisation (conv.py, pooling.py, normalization.py) ------------
+# im2col (unfold) and col2im (fold) are public: conv2d is unfold + one matrix product.
+from .._functions.conv import conv1d, conv2d, fold, unfold  # noqa: E402
+from .._functions.normalization import batch_norm, layer_norm  # noqa: E402
+from .._functions.pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: E402
+                                  avg_pool1d, avg_pool2d, max_pool1d, max_pool2d)
+
+__all__ += [
+    "conv1d", "conv2d", "unfold", "fold",
+    "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "batch_norm", "layer_norm",
+]

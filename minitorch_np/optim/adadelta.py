@@ -1,6 +1,9 @@
 """Adadelta: RMSprop whose step size comes from a running average of past updates."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import minitorch_np as torch
 
 from .optimizer import Optimizer, _params_with_grad, _step_counter
@@ -24,6 +27,8 @@ class Adadelta(Optimizer):
     The ratio of two root-mean-squares has the units of :math:`w`, so no learning rate is
     needed (``lr=1`` is the default, as in the paper); :math:`\epsilon` is inside both roots
     and sets the size of the first steps (about :math:`\sqrt{\epsilon}/\sqrt{1-\rho}`).
+    Lecture 000 lists it among the "incarnations" of its two core strategies (momentum, and
+    per-coordinate rescaling by gradient statistics).
 
     Args:
         params: parameters to optimize, or dicts defining param groups.
@@ -44,10 +49,11 @@ class Adadelta(Optimizer):
             raise ValueError(f"Invalid epsilon value: {eps}")
         if not 0.0 <= weight_decay:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
+        defaults = {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay,
+                    "maximize": maximize}
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient; returns the closure's loss."""
         loss = self._evaluate(closure)
         for group in self.param_groups:

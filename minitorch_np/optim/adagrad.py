@@ -1,6 +1,9 @@
 """Adagrad: divide each coordinate's step by the root of the sum of its squared gradients."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import minitorch_np as torch
 
 from .optimizer import Optimizer, _params_with_grad, _step_counter
@@ -51,12 +54,11 @@ class Adagrad(Optimizer):
                              f"{initial_accumulator_value}")
         if not 0.0 <= eps:
             raise ValueError(f"Invalid epsilon value: {eps}")
-        defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
-                        initial_accumulator_value=initial_accumulator_value,
-                        maximize=maximize)
+        defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
+                    "initial_accumulator_value": initial_accumulator_value, "maximize": maximize}
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient; returns the closure's loss."""
         loss = self._evaluate(closure)
         for group in self.param_groups:

@@ -1,6 +1,9 @@
 """Adamax: Adam with the root mean square replaced by a decaying maximum (the infinity norm)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import minitorch_np as torch
 
 from .optimizer import Optimizer, _params_with_grad, _step_counter
@@ -22,7 +25,8 @@ class Adamax(Optimizer):
 
     Adam's :math:`\sqrt{v_t}` is an :math:`L^2` average of past gradients; letting the norm's
     order go to infinity gives this maximum, which needs no bias correction. PyTorch puts
-    :math:`\epsilon` inside the maximum (so :math:`u_t \ge \epsilon`).
+    :math:`\epsilon` inside the maximum (so :math:`u_t \ge \epsilon`). Lecture 000 lists
+    AdaMax among Adam's relatives.
 
     Args:
         params: parameters to optimize, or dicts defining param groups.
@@ -46,11 +50,11 @@ class Adamax(Optimizer):
             raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
         if not 0.0 <= weight_decay:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                        maximize=maximize)
+        defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
+                    "maximize": maximize}
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient; returns the closure's loss."""
         loss = self._evaluate(closure)
         for group in self.param_groups:

@@ -1,6 +1,9 @@
 """L-BFGS: a quasi-Newton method that builds a curvature model from the last few steps."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import minitorch_np as torch
 
 from .._tensor import Tensor
@@ -131,7 +134,7 @@ class LBFGS(Optimizer):
         q &\leftarrow -g;\quad \text{for } k = \text{newest} \ldots \text{oldest}:\
             a_k = \rho_k\, s_k \cdot q,\ q \leftarrow q - a_k y_k
             \qquad (\rho_k = 1 / y_k \cdot s_k) \\
-        r &\leftarrow \gamma q \quad (\gamma = s \cdot y / y \cdot y \text{ of the newest pair});\quad
+        r &\leftarrow \gamma q \quad (\gamma = s \cdot y / y \cdot y \text{, newest pair});\quad
             \text{for } k = \text{oldest} \ldots \text{newest}:\
             r \leftarrow r + s_k (a_k - \rho_k\, y_k \cdot r)
 
@@ -180,9 +183,9 @@ class LBFGS(Optimizer):
         if line_search_fn not in (None, "strong_wolfe"):
             raise ValueError(f"LBFGS: line_search_fn must be None or 'strong_wolfe', "
                              f"got {line_search_fn!r}")
-        defaults = dict(lr=lr, max_iter=max_iter, max_eval=max_eval,
-                        tolerance_grad=tolerance_grad, tolerance_change=tolerance_change,
-                        history_size=history_size, line_search_fn=line_search_fn)
+        defaults = {"lr": lr, "max_iter": max_iter, "max_eval": max_eval,
+                    "tolerance_grad": tolerance_grad, "tolerance_change": tolerance_change,
+                    "history_size": history_size, "line_search_fn": line_search_fn}
         super().__init__(params, defaults)
         if len(self.param_groups) != 1:
             raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
@@ -227,7 +230,7 @@ class LBFGS(Optimizer):
         self._set_param(x)
         return loss, flat_grad
 
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Run up to ``max_iter`` L-BFGS iterations; returns the loss before the first."""
         if closure is None:
             raise RuntimeError("LBFGS.step() needs a closure that clears the gradients, "

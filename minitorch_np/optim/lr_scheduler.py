@@ -35,9 +35,18 @@ from typing import Any
 
 from .optimizer import Optimizer
 
-__all__ = ["LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR",
-           "CosineAnnealingLR", "InverseTimeLR", "CyclicLR", "OneCycleLR",
-           "ReduceLROnPlateau"]
+__all__ = [
+    "CosineAnnealingLR",
+    "CyclicLR",
+    "ExponentialLR",
+    "InverseTimeLR",
+    "LRScheduler",
+    "LambdaLR",
+    "MultiStepLR",
+    "OneCycleLR",
+    "ReduceLROnPlateau",
+    "StepLR",
+]
 
 EPOCH_DEPRECATION_WARNING = (
     "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated where "
@@ -545,22 +554,22 @@ class OneCycleLR(LRScheduler):
 
         if three_phase:
             self._schedule_phases = [
-                dict(end_step=float(pct_start * self.total_steps) - 1, start_lr="initial_lr",
-                     end_lr="max_lr", start_momentum="max_momentum",
-                     end_momentum="base_momentum"),
-                dict(end_step=float(2 * pct_start * self.total_steps) - 2, start_lr="max_lr",
-                     end_lr="initial_lr", start_momentum="base_momentum",
-                     end_momentum="max_momentum"),
-                dict(end_step=self.total_steps - 1, start_lr="initial_lr", end_lr="min_lr",
-                     start_momentum="max_momentum", end_momentum="max_momentum"),
+                {"end_step": float(pct_start * self.total_steps) - 1, "start_lr": "initial_lr",
+                     "end_lr": "max_lr", "start_momentum": "max_momentum",
+                     "end_momentum": "base_momentum"},
+                {"end_step": float(2 * pct_start * self.total_steps) - 2, "start_lr": "max_lr",
+                     "end_lr": "initial_lr", "start_momentum": "base_momentum",
+                     "end_momentum": "max_momentum"},
+                {"end_step": self.total_steps - 1, "start_lr": "initial_lr", "end_lr": "min_lr",
+                     "start_momentum": "max_momentum", "end_momentum": "max_momentum"},
             ]
         else:
             self._schedule_phases = [
-                dict(end_step=float(pct_start * self.total_steps) - 1, start_lr="initial_lr",
-                     end_lr="max_lr", start_momentum="max_momentum",
-                     end_momentum="base_momentum"),
-                dict(end_step=self.total_steps - 1, start_lr="max_lr", end_lr="min_lr",
-                     start_momentum="base_momentum", end_momentum="max_momentum"),
+                {"end_step": float(pct_start * self.total_steps) - 1, "start_lr": "initial_lr",
+                     "end_lr": "max_lr", "start_momentum": "max_momentum",
+                     "end_momentum": "base_momentum"},
+                {"end_step": self.total_steps - 1, "start_lr": "max_lr", "end_lr": "min_lr",
+                     "start_momentum": "base_momentum", "end_momentum": "max_momentum"},
             ]
 
         if not isinstance(pct_start, float) or pct_start < 0 or pct_start > 1:

@@ -38,9 +38,8 @@ class ExponentialMovingAverage:
     Example (the lecture's temperatures)::
 
         >>> ema = ExponentialMovingAverage(0.98)
-        >>> ema.update(40.0); ema.update(49.0)      # θ1 = 40°F, θ2 = 49°F
-        >>> ema.value                               # (0.0196·40 + 0.02·49) / 0.0396
-        44.545...
+        >>> ema.update(40.0)   # θ1 = 40°F: v1 = 0.02·40, corrected 0.02·40 / 0.02 ≈ 40
+        >>> ema.update(49.0)   # θ2 = 49°F: (0.0196·40 + 0.02·49) / 0.0396 ≈ 44.55
     """
 
     def __init__(self, beta: float, bias_correction: bool = True) -> None:

@@ -7,10 +7,10 @@ from collections import OrderedDict
 
 import numpy as np
 import pytest
+from helpers import to_host
 
 import minitorch_np as torch
 from minitorch_np import nn
-from helpers import to_host
 
 
 class Block(nn.Module):
@@ -81,7 +81,7 @@ def test_named_modules_and_children():
     assert names == ["", "first", "blocks", "blocks.0", "blocks.0.fc", "blocks.1",
                      "blocks.1.fc", "head", "head.act", "head.out"]
     assert [n for n, _ in net.named_children()] == ["first", "blocks", "head"]
-    assert list(net.children())[0] is net.first
+    assert next(net.children()) is net.first
     assert len(list(net.modules())) == len(names)
 
 
@@ -121,7 +121,7 @@ def test_reassignment_rules():
     del b.x
     assert "x" not in b._parameters
     with pytest.raises(AttributeError, match="'Block' object has no attribute 'nope'"):
-        b.nope
+        _ = b.nope
 
 
 def test_buffer_class_registers_itself():
@@ -314,6 +314,14 @@ def test_state_dict_round_trip(device):
     assert all(p is q for p, q in zip(b_params, b.parameters()))  # copied in place
 
 
+def test_state_dict_round_trip_through_a_file(tmp_path):
+    a, b = Net(), Net()
+    torch.save(a.state_dict(), tmp_path / "net.pt")
+    b.load_state_dict(torch.load(tmp_path / "net.pt"))
+    x = torch.randn(2, 5)
+    np.testing.assert_array_equal(to_host(a(x)), to_host(b(x)))
+
+
 def test_state_dict_shares_memory_and_is_detached():
     m = nn.Linear(2, 2)
     sd = m.state_dict()
@@ -447,7 +455,7 @@ def test_sequential_indexing_and_editing():
     del s[0]
     assert list(s._modules) == ["0", "1"] and s[1] is c
     s.insert(0, a)
-    assert list(s) [0] is a and list(s._modules) == ["0", "1", "2"]
+    assert next(iter(s)) is a and list(s._modules) == ["0", "1", "2"]
     s.append(nn.Sigmoid())
     assert len(s) == 4
     assert isinstance(s.pop(-1), nn.Sigmoid) and len(s) == 3

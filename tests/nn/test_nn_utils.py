@@ -6,12 +6,17 @@ import math
 
 import numpy as np
 import pytest
+from helpers import to_host
 
 import minitorch_np as torch
 from minitorch_np import nn
-from minitorch_np.nn.utils import (clip_grad_norm_, clip_grad_value_, get_total_norm,
-                                   parameters_to_vector, vector_to_parameters)
-from helpers import to_host
+from minitorch_np.nn.utils import (
+    clip_grad_norm_,
+    clip_grad_value_,
+    get_total_norm,
+    parameters_to_vector,
+    vector_to_parameters,
+)
 
 
 def _params_with_grads(device, scale=1.0):

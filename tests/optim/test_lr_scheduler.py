@@ -98,20 +98,20 @@ def _triangle(e, up, down):
 ])
 @pytest.mark.parametrize("up, down", [(4, None), (3, 5)])
 def test_cyclic_lr(mode, scale, up, down):
-    opt = _optimizer(1.0, momentum=0.9)
-    sched = S.CyclicLR(opt, base_lr=0.01, max_lr=0.1, step_size_up=up, step_size_down=down,
-                       mode=mode, gamma=0.97, base_momentum=0.8, max_momentum=0.95)
+    def make():
+        return S.CyclicLR(_optimizer(1.0, momentum=0.9), base_lr=0.01, max_lr=0.1,
+                          step_size_up=up, step_size_down=down, mode=mode, gamma=0.97,
+                          base_momentum=0.8, max_momentum=0.95)
+
     down = down or up
-    lrs = _run(sched)
-    _check(lrs, lambda e: 0.01 + 0.09 * _triangle(e, up, down)[1] * scale(_triangle(e, up,
-                                                                                     down)[0], e))
+
+    def amplitude(e):  # height in the cycle × the mode's scaling
+        cycle, height = _triangle(e, up, down)
+        return height * scale(cycle, e)
+
+    _check(_run(make()), lambda e: 0.01 + (0.1 - 0.01) * amplitude(e))
     # momentum cycles the other way: max_momentum at base_lr, base_momentum at max_lr
-    opt2 = _optimizer(1.0, momentum=0.9)
-    sched2 = S.CyclicLR(opt2, base_lr=0.01, max_lr=0.1, step_size_up=up, step_size_down=down,
-                        mode=mode, gamma=0.97, base_momentum=0.8, max_momentum=0.95)
-    _check(_run(sched2, key="momentum"),
-           lambda e: 0.95 - 0.15 * _triangle(e, up, down)[1] * scale(_triangle(e, up, down)[0],
-                                                                      e))
+    _check(_run(make(), key="momentum"), lambda e: 0.95 - (0.95 - 0.8) * amplitude(e))
 
 
 def test_cyclic_lr_cycles_adams_beta1_and_needs_momentum():

@@ -69,17 +69,17 @@ def test_adam_bias_corrections_by_hand(device):
 
 
 @pytest.mark.parametrize("kwargs", [
-    dict(),
-    dict(lr=0.05, betas=(0.8, 0.99)),
-    dict(lr=0.05, amsgrad=True),
-    dict(lr=0.05, weight_decay=0.1),
-    dict(lr=0.05, weight_decay=0.1, decoupled_weight_decay=True),
-    dict(lr=0.05, maximize=True, eps=1e-3),
-    dict(lr=0.05, betas=(0.3, 0.9)),  # β1 < 0.5: lerp's other branch
+    {},
+    {"lr": 0.05, "betas": (0.8, 0.99)},
+    {"lr": 0.05, "amsgrad": True},
+    {"lr": 0.05, "weight_decay": 0.1},
+    {"lr": 0.05, "weight_decay": 0.1, "decoupled_weight_decay": True},
+    {"lr": 0.05, "maximize": True, "eps": 1e-3},
+    {"lr": 0.05, "betas": (0.3, 0.9)},  # β1 < 0.5: lerp's other branch
 ])
 def test_adam_options_follow_the_formula(device, quadratic, reference, kwargs):
-    full = dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
-                decoupled_weight_decay=False, maximize=False) | kwargs
+    full = {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.0, "amsgrad": False,
+                "decoupled_weight_decay": False, "maximize": False} | kwargs
     (b1, b2) = full["betas"]
     update = _adam_reference(full["lr"], b1, b2, full["eps"], full["weight_decay"],
                              full["amsgrad"], full["decoupled_weight_decay"], full["maximize"])
@@ -143,10 +143,11 @@ def test_adamw_defaults_and_amsgrad(device, quadratic, reference):
 
 
 # -- Adamax ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("kwargs", [dict(), dict(lr=0.05, betas=(0.8, 0.9), weight_decay=0.1),
-                                    dict(lr=0.05, maximize=True)])
+@pytest.mark.parametrize("kwargs", [{}, {"lr": 0.05, "betas": (0.8, 0.9), "weight_decay": 0.1},
+                                    {"lr": 0.05, "maximize": True}])
 def test_adamax_follows_the_formula(device, quadratic, reference, kwargs):
-    full = dict(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, maximize=False) | kwargs
+    full = {"lr": 2e-3, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.0,
+            "maximize": False} | kwargs
     lr, (b1, b2), eps, wd = full["lr"], full["betas"], full["eps"], full["weight_decay"]
     m, u = {}, {}
 
@@ -162,11 +163,11 @@ def test_adamax_follows_the_formula(device, quadratic, reference, kwargs):
 
 # -- NAdam ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("kwargs", [
-    dict(), dict(lr=0.05, momentum_decay=0.1), dict(lr=0.05, weight_decay=0.1),
-    dict(lr=0.05, weight_decay=0.1, decoupled_weight_decay=True)])
+    {}, {"lr": 0.05, "momentum_decay": 0.1}, {"lr": 0.05, "weight_decay": 0.1},
+    {"lr": 0.05, "weight_decay": 0.1, "decoupled_weight_decay": True}])
 def test_nadam_follows_the_formula(device, quadratic, reference, kwargs):
-    full = dict(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_decay=4e-3,
-                decoupled_weight_decay=False) | kwargs
+    full = {"lr": 2e-3, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.0,
+            "momentum_decay": 4e-3, "decoupled_weight_decay": False} | kwargs
     lr, (b1, b2), eps, wd, psi = (full["lr"], full["betas"], full["eps"],
                                   full["weight_decay"], full["momentum_decay"])
     m, v, prod = {}, {}, {}

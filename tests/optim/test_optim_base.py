@@ -288,7 +288,7 @@ def test_required_option():
 
     class Custom(Optimizer):
         def __init__(self, params, lr=required):
-            super().__init__(params, dict(lr=lr))
+            super().__init__(params, {"lr": lr})
 
         def step(self, closure=None):
             return None

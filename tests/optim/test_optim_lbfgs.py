@@ -30,8 +30,8 @@ def _setup(device, **kwargs):
 def test_defaults_are_pytorchs():
     p = torch.zeros(1, requires_grad=True)
     d = optim.LBFGS([p]).defaults
-    assert d == dict(lr=1, max_iter=20, max_eval=25, tolerance_grad=1e-7,
-                     tolerance_change=1e-9, history_size=100, line_search_fn=None)
+    assert d == {"lr": 1, "max_iter": 20, "max_eval": 25, "tolerance_grad": 1e-7,
+                     "tolerance_change": 1e-9, "history_size": 100, "line_search_fn": None}
     assert optim.LBFGS([p], max_iter=8).defaults["max_eval"] == 10  # max_iter · 5 // 4
 
 

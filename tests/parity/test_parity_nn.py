@@ -9,11 +9,11 @@ from collections import OrderedDict
 
 import numpy as np
 import pytest
+from helpers import to_host
 
 import minitorch_np as mt
 import minitorch_np.nn.functional as F
 from minitorch_np import nn
-from helpers import to_host
 
 pt = pytest.importorskip("torch")
 ptF = pt.nn.functional
@@ -91,7 +91,7 @@ def test_load_state_dict_errors_match_pytorch():
     with pytest.raises(RuntimeError) as e_o:
         ours.load_state_dict(sd_o)
     # same sections, same key order; shapes print as lists here, torch.Size there
-    norm = lambda s: s.replace("torch.Size(", "").replace("minitorch_np.Size(", "")  # noqa: E731
+    norm = lambda s: s.replace("torch.Size(", "").replace("minitorch_np.Size(", "")
     lines_t = [norm(line) for line in str(e_t.value).split("\n")]
     lines_o = [norm(line).replace("[3, 5])", "[3, 5]") for line in str(e_o.value).split("\n")]
     assert lines_o[:3] == lines_t[:3]

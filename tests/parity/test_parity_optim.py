@@ -21,29 +21,30 @@ pt = pytest.importorskip("torch")
 STEPS = 25
 
 OPTIMIZER_CASES = [
-    ("SGD", dict(lr=0.05)),
-    ("SGD", dict(lr=0.05, momentum=0.9)),
-    ("SGD", dict(lr=0.05, momentum=0.9, dampening=0.5, weight_decay=0.01)),
-    ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01)),
-    ("SGD", dict(lr=0.05, momentum=0.5, maximize=True)),
-    ("RMSprop", dict()),
-    ("RMSprop", dict(lr=0.01, alpha=0.9, momentum=0.9, weight_decay=0.1)),
-    ("RMSprop", dict(lr=0.01, centered=True, momentum=0.5)),
-    ("Adam", dict()),
-    ("Adam", dict(lr=0.05, betas=(0.8, 0.99), amsgrad=True, weight_decay=0.1)),
-    ("Adam", dict(lr=0.05, weight_decay=0.1, decoupled_weight_decay=True)),
-    ("Adam", dict(lr=0.05, betas=(0.3, 0.9), maximize=True)),
-    ("AdamW", dict()),
-    ("AdamW", dict(lr=0.05, amsgrad=True, weight_decay=0.1)),
-    ("Adagrad", dict()),
-    ("Adagrad", dict(lr=0.1, lr_decay=0.05, weight_decay=0.1, initial_accumulator_value=0.1)),
-    ("Adadelta", dict()),
-    ("Adadelta", dict(lr=0.5, rho=0.8, eps=1e-4, weight_decay=0.1)),
-    ("Adamax", dict()),
-    ("Adamax", dict(lr=0.05, betas=(0.8, 0.9), weight_decay=0.1)),
-    ("NAdam", dict()),
-    ("NAdam", dict(lr=0.05, momentum_decay=0.01, weight_decay=0.1)),
-    ("NAdam", dict(lr=0.05, weight_decay=0.1, decoupled_weight_decay=True)),
+    ("SGD", {"lr": 0.05}),
+    ("SGD", {"lr": 0.05, "momentum": 0.9}),
+    ("SGD", {"lr": 0.05, "momentum": 0.9, "dampening": 0.5, "weight_decay": 0.01}),
+    ("SGD", {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.01}),
+    ("SGD", {"lr": 0.05, "momentum": 0.5, "maximize": True}),
+    ("RMSprop", {}),
+    ("RMSprop", {"lr": 0.01, "alpha": 0.9, "momentum": 0.9, "weight_decay": 0.1}),
+    ("RMSprop", {"lr": 0.01, "centered": True, "momentum": 0.5}),
+    ("Adam", {}),
+    ("Adam", {"lr": 0.05, "betas": (0.8, 0.99), "amsgrad": True, "weight_decay": 0.1}),
+    ("Adam", {"lr": 0.05, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("Adam", {"lr": 0.05, "betas": (0.3, 0.9), "maximize": True}),
+    ("AdamW", {}),
+    ("AdamW", {"lr": 0.05, "amsgrad": True, "weight_decay": 0.1}),
+    ("Adagrad", {}),
+    ("Adagrad", {"lr": 0.1, "lr_decay": 0.05, "weight_decay": 0.1,
+                 "initial_accumulator_value": 0.1}),
+    ("Adadelta", {}),
+    ("Adadelta", {"lr": 0.5, "rho": 0.8, "eps": 1e-4, "weight_decay": 0.1}),
+    ("Adamax", {}),
+    ("Adamax", {"lr": 0.05, "betas": (0.8, 0.9), "weight_decay": 0.1}),
+    ("NAdam", {}),
+    ("NAdam", {"lr": 0.05, "momentum_decay": 0.01, "weight_decay": 0.1}),
+    ("NAdam", {"lr": 0.05, "weight_decay": 0.1, "decoupled_weight_decay": True}),
 ]
 
 
@@ -138,10 +139,10 @@ def _quadratic(lib, p):
 
 
 @pytest.mark.parametrize("fn, start, kwargs", [
-    (_quadratic, [1.0, -1.0, 2.0, 0.5], dict()),
-    (_quadratic, [1.0, -1.0, 2.0, 0.5], dict(lr=0.5, history_size=3, max_iter=7)),
-    (_rosenbrock, [-1.5, 2.0], dict(line_search_fn="strong_wolfe")),
-    (_rosenbrock, [-1.0, 1.0], dict(line_search_fn="strong_wolfe", history_size=5)),
+    (_quadratic, [1.0, -1.0, 2.0, 0.5], {}),
+    (_quadratic, [1.0, -1.0, 2.0, 0.5], {"lr": 0.5, "history_size": 3, "max_iter": 7}),
+    (_rosenbrock, [-1.5, 2.0], {"line_search_fn": "strong_wolfe"}),
+    (_rosenbrock, [-1.0, 1.0], {"line_search_fn": "strong_wolfe", "history_size": 5}),
 ])
 def test_lbfgs_matches_pytorch(fn, start, kwargs):
     # float64 and the CPU: the line search branches on comparisons, so both must see the
@@ -170,25 +171,25 @@ def test_lbfgs_matches_pytorch(fn, start, kwargs):
 
 # -- schedulers ------------------------------------------------------------------------------
 SCHEDULER_CASES = [
-    ("StepLR", dict(step_size=7, gamma=0.5)),
-    ("MultiStepLR", dict(milestones=[4, 9, 9, 20], gamma=0.3)),
-    ("ExponentialLR", dict(gamma=0.93)),
-    ("LambdaLR", dict(lr_lambda=lambda e: 1 / (1 + 0.2 * e))),
-    ("CosineAnnealingLR", dict(T_max=9, eta_min=0.001)),
-    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=4)),
-    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=3, step_size_down=6,
-                      mode="triangular2", base_momentum=0.7)),
-    ("CyclicLR", dict(base_lr=[0.01, 0.02], max_lr=0.1, step_size_up=5, mode="exp_range",
-                      gamma=0.95)),
-    ("OneCycleLR", dict(max_lr=0.3, total_steps=41)),
-    ("OneCycleLR", dict(max_lr=[0.3, 0.1], total_steps=41, pct_start=0.4,
-                        anneal_strategy="linear", three_phase=True, div_factor=10.0)),
+    ("StepLR", {"step_size": 7, "gamma": 0.5}),
+    ("MultiStepLR", {"milestones": [4, 9, 9, 20], "gamma": 0.3}),
+    ("ExponentialLR", {"gamma": 0.93}),
+    ("LambdaLR", {"lr_lambda": lambda e: 1 / (1 + 0.2 * e)}),
+    ("CosineAnnealingLR", {"T_max": 9, "eta_min": 0.001}),
+    ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 4}),
+    ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 3, "step_size_down": 6,
+                      "mode": "triangular2", "base_momentum": 0.7}),
+    ("CyclicLR", {"base_lr": [0.01, 0.02], "max_lr": 0.1, "step_size_up": 5, "mode": "exp_range",
+                      "gamma": 0.95}),
+    ("OneCycleLR", {"max_lr": 0.3, "total_steps": 41}),
+    ("OneCycleLR", {"max_lr": [0.3, 0.1], "total_steps": 41, "pct_start": 0.4,
+                        "anneal_strategy": "linear", "three_phase": True, "div_factor": 10.0}),
 ]
 
 
 def _scheduled(lib, opt_module, sched_name, kwargs, optimizer="SGD"):
     ps = [lib.zeros(1, requires_grad=True) for _ in range(2)]
-    extra = dict(momentum=0.9) if optimizer == "SGD" else {}
+    extra = {"momentum": 0.9} if optimizer == "SGD" else {}
     opt = getattr(opt_module, optimizer)([{"params": [ps[0]]}, {"params": [ps[1]], "lr": 0.05}],
                                          lr=0.1, **extra)
     return opt, getattr(opt_module.lr_scheduler, sched_name)(opt, **kwargs)
@@ -215,7 +216,8 @@ def test_scheduler_matches_pytorch(name, kwargs, optimizer):
 def test_reduce_lr_on_plateau_matches_pytorch():
     rng = np.random.default_rng(1)
     metrics = np.cumsum(rng.normal(-0.05, 0.3, size=60)) + 10
-    kwargs = dict(factor=0.5, patience=3, cooldown=2, threshold=0.01, min_lr=[0.001, 0.01])
+    kwargs = {"factor": 0.5, "patience": 3, "cooldown": 2, "threshold": 0.01,
+              "min_lr": [0.001, 0.01]}
     opt_ours, ours = _scheduled(mt, optim, "ReduceLROnPlateau", kwargs)
     opt_theirs, theirs = _scheduled(pt, pt.optim, "ReduceLROnPlateau", kwargs)
     for m in metrics:
@@ -228,9 +230,9 @@ def test_reduce_lr_on_plateau_matches_pytorch():
 
 
 def test_inverse_time_lr_is_a_lambda_lr_of_pytorch():
-    opt_ours, ours = _scheduled(mt, optim, "InverseTimeLR", dict(decay_rate=0.25))
+    opt_ours, ours = _scheduled(mt, optim, "InverseTimeLR", {"decay_rate": 0.25})
     opt_theirs, theirs = _scheduled(pt, pt.optim, "LambdaLR",
-                                    dict(lr_lambda=lambda t: 1 / (1 + 0.25 * t)))
+                                    {"lr_lambda": lambda t: 1 / (1 + 0.25 * t)})
     for _ in range(35):
         assert ours.get_last_lr() == pytest.approx(theirs.get_last_lr(), rel=1e-14)
         opt_ours.step()
@@ -241,8 +243,8 @@ def test_inverse_time_lr_is_a_lambda_lr_of_pytorch():
 
 def test_exponential_lr_gamma_of_lecture_decay():
     # lecture 002: α₀ e^{-kt} is ExponentialLR(gamma = e^{-k}) in both
-    opt_ours, ours = _scheduled(mt, optim, "ExponentialLR", dict(gamma=math.exp(-0.1)))
-    opt_theirs, theirs = _scheduled(pt, pt.optim, "ExponentialLR", dict(gamma=math.exp(-0.1)))
+    opt_ours, ours = _scheduled(mt, optim, "ExponentialLR", {"gamma": math.exp(-0.1)})
+    opt_theirs, theirs = _scheduled(pt, pt.optim, "ExponentialLR", {"gamma": math.exp(-0.1)})
     for _ in range(30):
         opt_ours.step()
         opt_theirs.step()
