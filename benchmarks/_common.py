@@ -138,6 +138,48 @@ def interleaved_per_call(fns: dict[str, Callable[[], object]], repeat: int = 7,
     return {name: statistics.median(ts) for name, ts in per_call.items()}
 
 
+class OtherLoad:
+    """How much of the machine other processes used while a benchmark ran (Linux only).
+
+    Reads the machine's busy CPU time from /proc/stat and subtracts this process's own
+    (all its threads, BLAS ones included), so a benchmark can say whether it shared the
+    cores: numbers taken on a loaded machine are slower and noisier.
+    """
+
+    def __init__(self):
+        self.start = self._sample()
+
+    @staticmethod
+    def _sample():
+        try:
+            with open("/proc/stat") as f:
+                fields = [int(v) for v in f.readline().split()[1:]]
+        except (OSError, ValueError):
+            return None
+        ticks = os.sysconf("SC_CLK_TCK")
+        busy = (sum(fields[:8]) - fields[3] - fields[4]) / ticks  # all but idle and iowait
+        own = sum(os.times()[:2])  # user + system seconds of this process
+        return time.perf_counter(), busy, own
+
+    def fraction(self) -> float | None:
+        """Share of all cores' time used by other processes since construction (0..1)."""
+        end = self._sample()
+        if self.start is None or end is None:
+            return None
+        wall = (end[0] - self.start[0]) * (os.cpu_count() or 1)
+        others = (end[1] - self.start[1]) - (end[2] - self.start[2])
+        return min(max(others / wall, 0.0), 1.0) if wall > 0 else None
+
+    def sentence(self) -> str:
+        share = self.fraction()
+        if share is None:
+            return "How busy the machine was with other work is unknown (no /proc/stat)."
+        verdict = ("a loaded machine; these numbers are slower and noisier than a quiet "
+                   "machine's" if share > 0.10 else "a quiet machine")
+        return (f"Other processes used {share:.0%} of the {os.cpu_count()} cores' time during "
+                f"the run — {verdict}.")
+
+
 # ---------------------------------------------------------------------------------------------
 # Environment report
 # ---------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ import time
 
 import numpy as np
 from _common import (
+    OtherLoad,
     blas_env_tag,
     command_line,
     environment,
@@ -169,9 +170,9 @@ def summary(all_rows: list[dict]) -> str:
     ])
 
 
-def section(body: str, note: str | None) -> str:
+def section(body: str, note: str | None, tag: str) -> str:
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    parts = [f"## Batch vs. loop ({blas_env_tag()})",
+    parts = [f"## Batch vs. loop ({tag})",
              (f"`{command_line()}`, {when}. Medians of the runs counted in the last column; "
               f"x {N_SAMPLES}×{D_IN}, w {D_OUT}×{D_IN}, float32."),
              body]
@@ -191,6 +192,8 @@ def main(argv: list[str] | None = None) -> None:
                              "script well under a minute)")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
     parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
+    parser.add_argument("--tag", help="added to the RESULTS.md section's name, to keep this run "
+                                      "beside another of the same settings")
     parser.add_argument("--note", help="a sentence added to the RESULTS.md section "
                                        "(e.g. 'taken on a loaded machine')")
     args = parser.parse_args(argv)
@@ -202,6 +205,7 @@ def main(argv: list[str] | None = None) -> None:
     impls = {kind: cases(kind, torch) for kind in kinds}  # creates the data: BLAS libraries load
     print(environment(), end="\n\n", flush=True)
 
+    load = OtherLoad()
     all_rows = []
     for kind in kinds:
         rows = timing(kind, impls[kind], args.runs, args.max_seconds or None)
@@ -212,10 +216,11 @@ def main(argv: list[str] | None = None) -> None:
         print('{:s} batch vs. loop speed ratio {:.01f}'.format(kind, ours)  # noqa: UP032
               + (f"   ({others})" if others else ""), flush=True)
 
-    body = summary(all_rows)
+    body = summary(all_rows) + "\n\n" + load.sentence()
     print("\n" + body)
     if not args.no_write:
-        write_results(f"batch_vs_loop, {blas_env_tag()}", section(body, args.note))
+        tag = blas_env_tag() + (f", {args.tag}" if args.tag else "")
+        write_results(f"batch_vs_loop, {tag}", section(body, args.note, tag))
         print("\n(section written to benchmarks/RESULTS.md)")
 
 

@@ -28,6 +28,7 @@ import sys
 
 import numpy as np
 from _common import (
+    OtherLoad,
     blas_env_tag,
     command_line,
     environment,
@@ -226,9 +227,9 @@ def summary(rows: list[dict], has_torch: bool) -> str:
     return "\n\n".join(parts)
 
 
-def section(body: str, note: str | None, repeat: int, min_time: float) -> str:
+def section(body: str, note: str | None, tag: str, repeat: int, min_time: float) -> str:
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    parts = [f"## Per-op overhead ({blas_env_tag()})",
+    parts = [f"## Per-op overhead ({tag})",
              (f"`{command_line()}`, {when}. Each number is the median of {repeat} repeats of "
               f"a loop of calls lasting at least {min_time * 1e3:.0f} ms, all cases taking "
               "turns; it includes ~0.05 µs of Python's own call of a lambda."),
@@ -248,6 +249,8 @@ def main(argv: list[str] | None = None) -> None:
                              "(default %(default)s)")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
     parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
+    parser.add_argument("--tag", help="added to the RESULTS.md section's name, to keep this run "
+                                      "beside another of the same settings")
     parser.add_argument("--note", help="a sentence added to the RESULTS.md section")
     args = parser.parse_args(argv)
     if args.repeat < 1 or args.min_time <= 0:
@@ -259,12 +262,14 @@ def main(argv: list[str] | None = None) -> None:
     np.ones((2, 2), np.float32) @ np.ones((2, 2), np.float32)
     print(environment(), end="\n\n", flush=True)
 
+    load = OtherLoad()
     times = measure(torch, args.repeat, args.min_time)
-    body = summary(rows_of(times), torch is not None)
+    body = summary(rows_of(times), torch is not None) + "\n\n" + load.sentence()
     print(body)
     if not args.no_write:
-        write_results(f"op_overhead, {blas_env_tag()}",
-                      section(body, args.note, args.repeat, args.min_time))
+        tag = blas_env_tag() + (f", {args.tag}" if args.tag else "")
+        write_results(f"op_overhead, {tag}",
+                      section(body, args.note, tag, args.repeat, args.min_time))
         print("\n(section written to benchmarks/RESULTS.md)")
 
 

@@ -30,7 +30,9 @@ from ._functions.reduction import (all, amax, amin, any, argmax, argmin, logsume
 from ._functions.shape import (broadcast_to, cat, chunk, clone, concat, concatenate, flatten,
                                movedim, narrow, permute, reshape, split, squeeze, stack,
                                swapaxes, swapdims, t, transpose, unbind, unflatten, unsqueeze)
+from ._functions.activation import erf
 from . import cuda  # noqa: E402
+from . import nn  # noqa: E402  (built on the Tensor API above)
 from .autograd import Variable  # noqa: E402
 
 multiply, subtract, divide, negative = mul, sub, div, neg

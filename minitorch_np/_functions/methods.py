@@ -6,6 +6,7 @@ makes it a method too (``x.exp()``). Operators map to the same functions, the re
 """
 from __future__ import annotations
 
+from . import activation as A
 from . import elementwise as E
 from . import indexing as I
 from . import inplace as P
@@ -19,7 +20,7 @@ METHODS = {
     "div": E.div, "divide": E.div, "true_divide": E.true_divide, "pow": E.pow, "neg": E.neg,
     "negative": E.neg, "exp": E.exp, "log": E.log, "sqrt": E.sqrt, "rsqrt": E.rsqrt,
     "abs": E.abs, "sin": E.sin, "cos": E.cos, "tanh": E.tanh, "sigmoid": E.sigmoid,
-    "relu": E.relu, "clamp": E.clamp, "clip": E.clamp, "square": E.square,
+    "relu": E.relu, "erf": A.erf, "clamp": E.clamp, "clip": E.clamp, "square": E.square,
     "maximum": E.maximum, "minimum": E.minimum, "where": lambda self, cond, other:
         E.where(cond, self, other),
     "sign": E.sign, "isnan": E.isnan, "isinf": E.isinf, "isfinite": E.isfinite,

@@ -1,0 +1,370 @@
+"""Convolution: ``F.unfold``/``F.fold`` (im2col/col2im), ``F.conv2d``/``F.conv1d`` and the
+``nn.Conv2d``/``nn.Conv1d`` layers — against naive loop references written here, with
+gradient checks over stride, padding, dilation, groups and bias."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import minitorch_np as torch
+from minitorch_np import nn
+from minitorch_np.autograd import gradcheck, gradgradcheck
+from minitorch_np.nn import functional as F
+from helpers import to_host
+
+
+# -- naive references (loops over every output element) -------------------------------------
+def pair(v):
+    return tuple(v) if isinstance(v, tuple | list) else (v, v)
+
+
+def ref_conv2d(x, w, b, stride=1, padding=0, dilation=1, groups=1):
+    """y[n, o, p, q] = b[o] + Σ_{c, i, j} w[o, c, i, j] · x_pad[n, g·Cg + c, p·s + i·d, q·s + j·d]."""
+    (sh, sw), (ph, pw), (dh, dw) = pair(stride), pair(padding), pair(dilation)
+    n, cin, h, wd = x.shape
+    cout, cg, kh, kw = w.shape
+    xp = np.zeros((n, cin, h + 2 * ph, wd + 2 * pw))
+    xp[:, :, ph:ph + h, pw:pw + wd] = x
+    oh = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    ow = (wd + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    y = np.zeros((n, cout, oh, ow))
+    per_group = cout // groups
+    for s in range(n):
+        for o in range(cout):
+            g = o // per_group
+            for p in range(oh):
+                for q in range(ow):
+                    total = 0.0 if b is None else b[o]
+                    for c in range(cg):
+                        for i in range(kh):
+                            for j in range(kw):
+                                total += (w[o, c, i, j]
+                                          * xp[s, g * cg + c, p * sh + i * dh, q * sw + j * dw])
+                    y[s, o, p, q] = total
+    return y
+
+
+def ref_unfold(x, kernel, dilation=1, padding=0, stride=1):
+    """PyTorch's layout: column l = block at output position l; rows (c, i, j) row-major."""
+    (kh, kw), (dh, dw), (ph, pw), (sh, sw) = pair(kernel), pair(dilation), pair(padding), \
+        pair(stride)
+    n, c, h, w = x.shape
+    xp = np.zeros((n, c, h + 2 * ph, w + 2 * pw))
+    xp[:, :, ph:ph + h, pw:pw + w] = x
+    oh = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    ow = (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    cols = np.zeros((n, c * kh * kw, oh * ow))
+    for p in range(oh):
+        for q in range(ow):
+            block = xp[:, :, p * sh:p * sh + dh * (kh - 1) + 1:dh, q * sw:q * sw + dw * (kw - 1) + 1:dw]
+            cols[:, :, p * ow + q] = block.reshape(n, -1)
+    return cols
+
+
+def t64(a, device, grad=False):
+    return torch.tensor(np.asarray(a, dtype=np.float64), device=device, requires_grad=grad)
+
+
+# -- unfold / fold ------------------------------------------------------------------------------
+def test_unfold_docstring_example(device):
+    x = torch.arange(16.0, device=device).reshape(1, 1, 4, 4)
+    cols = F.unfold(x, kernel_size=2, stride=2)
+    np.testing.assert_array_equal(to_host(cols)[0], [[0, 2, 8, 10], [1, 3, 9, 11],
+                                                     [4, 6, 12, 14], [5, 7, 13, 15]])
+
+
+UNFOLD_CASES = [dict(kernel_size=2), dict(kernel_size=(2, 3), stride=(2, 1)),
+                dict(kernel_size=3, padding=1), dict(kernel_size=2, dilation=2, padding=(1, 2)),
+                dict(kernel_size=(3, 1), stride=2, dilation=(1, 3), padding=(0, 1))]
+
+
+@pytest.mark.parametrize("kw", UNFOLD_CASES)
+def test_unfold_matches_reference(kw, device):
+    x = np.random.default_rng(1).standard_normal((2, 3, 6, 7))
+    cols = F.unfold(t64(x, device), **kw)
+    np.testing.assert_array_equal(to_host(cols), ref_unfold(x, kw["kernel_size"],
+                                                            kw.get("dilation", 1),
+                                                            kw.get("padding", 0),
+                                                            kw.get("stride", 1)))
+    assert cols.is_contiguous()
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 2), c=st.integers(1, 3), h=st.integers(3, 7), w=st.integers(3, 7),
+       k=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+       s=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+       d=st.tuples(st.integers(1, 2), st.integers(1, 2)),
+       p=st.tuples(st.integers(0, 2), st.integers(0, 2)), seed=st.integers(0, 2 ** 16))
+def test_fold_is_the_adjoint_of_unfold(n, c, h, w, k, s, d, p, seed):
+    """⟨unfold x, y⟩ = ⟨x, fold y⟩ for every geometry (fold is col2im, unfold's transpose)."""
+    if any(h_ + 2 * p_ < d_ * (k_ - 1) + 1 for h_, p_, d_, k_ in zip((h, w), p, d, k)):
+        return  # the kernel does not fit
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, c, h, w))
+    cols = F.unfold(t64(x, "cpu"), k, d, p, s)
+    y = rng.standard_normal(tuple(cols.shape))
+    back = F.fold(t64(y, "cpu"), (h, w), k, d, p, s)
+    lhs = float((to_host(cols) * y).sum())
+    rhs = float((x * to_host(back)).sum())
+    assert lhs == pytest.approx(rhs, rel=1e-12, abs=1e-12)
+
+
+def test_fold_of_unfold_counts_the_blocks_covering_each_pixel(device):
+    """fold(unfold(1)) = how many 2×2 windows (stride 1) contain each pixel of a 3×4 image."""
+    ones = torch.ones(1, 1, 3, 4, dtype=torch.float64, device=device)
+    counts = F.fold(F.unfold(ones, 2), (3, 4), 2)
+    np.testing.assert_array_equal(to_host(counts)[0, 0], [[1, 2, 2, 1], [2, 4, 4, 2],
+                                                          [1, 2, 2, 1]])
+
+
+def test_fold_sums_overlapping_columns_like_the_reference(device):
+    """C=2, kernel 2×3, a 4×5 image padded to 4×7: 3×5 blocks, each added back in place."""
+    rng = np.random.default_rng(2)
+    cols = rng.standard_normal((2, 2 * 2 * 3, 3 * 5))
+    out = F.fold(t64(cols, device), (4, 5), (2, 3), padding=(0, 1))
+    ref = np.zeros((2, 2, 4, 7))  # the padded image, cropped at the end
+    blocks = cols.reshape(2, 2, 2, 3, 3, 5)  # n, c, i, j, p, q
+    for i in range(2):
+        for j in range(3):
+            ref[:, :, i:i + 3, j:j + 5] += blocks[:, :, i, j]
+    np.testing.assert_allclose(to_host(out), ref[:, :, :, 1:6], rtol=1e-12)
+
+
+@pytest.mark.parametrize("kw", UNFOLD_CASES[1:4])
+def test_unfold_and_fold_gradients(kw, device):
+    x = t64(np.random.default_rng(3).standard_normal((1, 2, 5, 6)), device, grad=True)
+    assert gradcheck(lambda t: F.unfold(t, **kw), (x,))
+    assert gradgradcheck(lambda t: F.unfold(t, **kw), (x,))
+    cols = F.unfold(x.detach(), **kw)
+    y = t64(np.random.default_rng(4).standard_normal(tuple(cols.shape)), device, grad=True)
+    assert gradcheck(lambda t: F.fold(t, (5, 6), **kw), (y,))
+    assert gradgradcheck(lambda t: F.fold(t, (5, 6), **kw), (y,))
+
+
+def test_unfold_unbatched_and_errors():
+    x = torch.randn(2, 4, 4)
+    assert tuple(F.unfold(x, 3).shape) == (2 * 9, 4)
+    with pytest.raises(RuntimeError, match="Kernel size can't be greater"):
+        F.unfold(x, 5)
+    with pytest.raises(RuntimeError, match="calculated number of sliding blocks"):
+        F.fold(torch.randn(1, 4, 5), (3, 3), 2)
+    with pytest.raises(RuntimeError, match="divisible by the product of kernel_size"):
+        F.fold(torch.randn(1, 5, 4), (3, 3), 2)
+
+
+# -- conv2d against the loop reference --------------------------------------------------------
+CONV_CASES = [
+    dict(),
+    dict(stride=2),
+    dict(padding=1),
+    dict(stride=(2, 1), padding=(1, 2)),
+    dict(dilation=2, padding=2),
+    dict(groups=2),
+    dict(stride=2, padding=1, dilation=(1, 2), groups=2, bias=False),
+    dict(groups=4, bias=False),
+]
+
+
+def conv_inputs(case, device, grad=False, cin=4, cout=4, k=(3, 2), size=(5, 6), seed=0):
+    rng = np.random.default_rng(seed)
+    groups = case.get("groups", 1)
+    x = rng.standard_normal((2, cin) + size)
+    w = rng.standard_normal((cout, cin // groups) + k)
+    b = rng.standard_normal(cout) if case.get("bias", True) else None
+    kwargs = {key: v for key, v in case.items() if key != "bias"}
+    tensors = [t64(x, device, grad), t64(w, device, grad),
+               None if b is None else t64(b, device, grad)]
+    return (x, w, b), tensors, kwargs
+
+
+@pytest.mark.parametrize("case", CONV_CASES, ids=str)
+def test_conv2d_matches_loop_reference(case, device):
+    (x, w, b), (xt, wt, bt), kwargs = conv_inputs(case, device)
+    y = F.conv2d(xt, wt, bt, **kwargs)
+    np.testing.assert_allclose(to_host(y), ref_conv2d(x, w, b, **kwargs), rtol=1e-12,
+                               atol=1e-12)
+    assert y.is_contiguous()
+
+
+@pytest.mark.parametrize("case", CONV_CASES, ids=str)
+def test_conv2d_gradcheck(case, device):
+    _, tensors, kwargs = conv_inputs(case, device, grad=True, cout=2 * case.get("groups", 1),
+                                     size=(4, 5))
+    inputs = [t for t in tensors if t is not None]
+    has_bias = tensors[2] is not None
+
+    def f(x, w, *b):
+        return F.conv2d(x, w, b[0] if has_bias else None, **kwargs)
+    assert gradcheck(f, inputs)
+
+
+@pytest.mark.parametrize("case", [CONV_CASES[3], CONV_CASES[6]], ids=str)
+def test_conv2d_double_backward(case, device):
+    """create_graph=True runs conv's backward with differentiable ops (unfold/fold/matmul)."""
+    _, tensors, kwargs = conv_inputs(case, device, grad=True, cin=2, cout=2,
+                                     k=(2, 2), size=(4, 4))
+    inputs = [t for t in tensors if t is not None]
+    has_bias = tensors[2] is not None
+
+    def f(x, w, *b):
+        return F.conv2d(x, w, b[0] if has_bias else None, **kwargs)
+    assert gradgradcheck(f, inputs)
+
+
+def test_conv2d_backward_closed_form(device):
+    """A 1×1 convolution is a Linear over channels: ∂L/∂W = Σ_positions g xᵀ, ∂L/∂x = Wᵀ g."""
+    rng = np.random.default_rng(5)
+    x, w, g = rng.standard_normal((2, 3, 2, 2)), rng.standard_normal((4, 3, 1, 1)), \
+        rng.standard_normal((2, 4, 2, 2))
+    xt, wt = t64(x, device, True), t64(w, device, True)
+    F.conv2d(xt, wt).backward(t64(g, device))
+    np.testing.assert_allclose(to_host(wt.grad)[:, :, 0, 0], np.einsum("nohw,nchw->oc", g, x))
+    np.testing.assert_allclose(to_host(xt.grad), np.einsum("oc,nohw->nchw", w[:, :, 0, 0], g))
+
+
+@pytest.mark.parametrize("k", [3, 4, (2, 5)])
+def test_conv2d_same_and_valid_padding(k, device):
+    (x, w, b), (xt, wt, bt), _ = conv_inputs({}, device, k=pair(k), size=(6, 7))
+    y = F.conv2d(xt, wt, bt, padding="same")
+    assert tuple(y.shape[2:]) == (6, 7)
+    # 'same' pads (k-1)//2 before and the rest after: pad by hand, then a valid convolution
+    kh, kw = pair(k)
+    xpad = np.pad(x, ((0, 0), (0, 0), ((kh - 1) // 2, kh // 2), ((kw - 1) // 2, kw // 2)))
+    np.testing.assert_allclose(to_host(y), ref_conv2d(xpad, w, b), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(to_host(F.conv2d(xt, wt, bt, padding="valid")),
+                               ref_conv2d(x, w, b), rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match="strided"):
+        F.conv2d(xt, wt, bt, stride=2, padding="same")
+
+
+def test_conv2d_float32_stays_float32(device):
+    x = torch.randn(2, 3, 5, 5, device=device, requires_grad=True)
+    w = torch.randn(4, 3, 3, 3, device=device, requires_grad=True)
+    b = torch.randn(4, device=device, requires_grad=True)
+    y = F.conv2d(x, w, b, padding=1)
+    assert y.dtype == torch.float32
+    y.sum().backward()
+    assert x.grad.dtype == w.grad.dtype == b.grad.dtype == torch.float32
+
+
+def test_conv2d_argument_errors():
+    x, w = torch.randn(2, 3, 5, 5), torch.randn(4, 3, 3, 3)
+    with pytest.raises(RuntimeError, match=r"expected input\[2, 2, 5, 5\] to have 3 channels"):
+        F.conv2d(torch.randn(2, 2, 5, 5), w)
+    with pytest.raises(RuntimeError, match="4-D weight"):
+        F.conv2d(x, torch.randn(4, 3, 3))
+    with pytest.raises(RuntimeError, match="same dtype"):
+        F.conv2d(x.double(), w)
+    with pytest.raises(RuntimeError, match=r"bias of shape \(4,\)"):
+        F.conv2d(x, w, torch.randn(3))
+    with pytest.raises(ValueError, match="groups must be a positive integer"):
+        F.conv2d(x, w, groups=0)
+    with pytest.raises(RuntimeError, match="Kernel size can't be greater"):
+        F.conv2d(torch.randn(1, 3, 2, 2), w)
+
+
+def test_conv1d_matches_reference_and_gradcheck(device):
+    rng = np.random.default_rng(6)
+    x, w, b = rng.standard_normal((2, 4, 9)), rng.standard_normal((6, 2, 3)), \
+        rng.standard_normal(6)
+    y = F.conv1d(t64(x, device), t64(w, device), t64(b, device), stride=2, padding=1,
+                 dilation=2, groups=2)
+    ref = ref_conv2d(x[:, :, None], w[:, :, None], b, (1, 2), (0, 1), (1, 2), 2)[:, :, 0]
+    np.testing.assert_allclose(to_host(y), ref, rtol=1e-12, atol=1e-12)
+    inputs = [t64(a, device, True) for a in (x[:1, :, :6], w, b)]
+    assert gradcheck(lambda *t: F.conv1d(*t, stride=2, padding=1, dilation=2, groups=2),
+                     inputs)
+
+
+# -- the layers ---------------------------------------------------------------------------------
+def test_conv2d_layer_shapes_names_and_repr():
+    conv = nn.Conv2d(1, 32, kernel_size=5)  # the lecture's first layer
+    assert [n for n, _ in conv.named_parameters()] == ["weight", "bias"]
+    assert tuple(conv.weight.shape) == (32, 1, 5, 5) and tuple(conv.bias.shape) == (32,)
+    assert tuple(conv(torch.randn(100, 1, 28, 28)).shape) == (100, 32, 24, 24)
+    assert repr(conv) == "Conv2d(1, 32, kernel_size=(5, 5), stride=(1, 1))"
+    conv = nn.Conv2d(4, 8, 3, stride=2, padding=1, dilation=2, groups=2, bias=False,
+                     padding_mode="reflect")
+    assert tuple(conv.weight.shape) == (8, 2, 3, 3) and conv.bias is None
+    assert repr(conv) == ("Conv2d(4, 8, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), "
+                          "dilation=(2, 2), groups=2, bias=False, padding_mode=reflect)")
+
+
+def test_conv_initialisation_bounds():
+    """kaiming_uniform_(a=√5) gives U(−1/√fan_in, 1/√fan_in) for the weight, and the bias
+    the same bound; fan_in = in_channels/groups · kh · kw."""
+    conv = nn.Conv2d(8, 64, (3, 5), groups=2)
+    bound = 1 / math.sqrt(4 * 3 * 5)
+    w, b = to_host(conv.weight), to_host(conv.bias)
+    assert np.abs(w).max() <= bound and np.abs(b).max() <= bound
+    assert np.abs(w).max() > 0.95 * bound  # 3840 uniform draws fill the interval
+    assert w.std() == pytest.approx(bound / math.sqrt(3), rel=0.05)
+
+
+def test_conv2d_layer_padding_modes(device):
+    conv = nn.Conv2d(2, 3, 3, padding=1, padding_mode="replicate").to(device).double()
+    x = t64(np.random.default_rng(7).standard_normal((1, 2, 4, 5)), device)
+    expected = F.conv2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), conv.weight, conv.bias)
+    np.testing.assert_allclose(to_host(conv(x)), to_host(expected), rtol=1e-12)
+    same = nn.Conv2d(2, 3, 4, padding="same", padding_mode="circular").double()
+    assert tuple(same(x.cpu()).shape) == (1, 3, 4, 5)
+
+
+def test_conv_layers_accept_unbatched_input(device):
+    conv = nn.Conv2d(3, 4, 3).to(device)
+    x = torch.randn(3, 6, 6, device=device)
+    np.testing.assert_allclose(to_host(conv(x)), to_host(conv(x.unsqueeze(0)))[0], rtol=1e-6)
+    conv1 = nn.Conv1d(3, 4, 3).to(device)
+    assert tuple(conv1(torch.randn(3, 10, device=device)).shape) == (4, 8)
+
+
+def test_conv1d_layer(device):
+    conv = nn.Conv1d(4, 6, 3, stride=2, padding=1, groups=2).to(device).double()
+    assert tuple(conv.weight.shape) == (6, 2, 3)
+    x = t64(np.random.default_rng(8).standard_normal((2, 4, 9)), device)
+    ref = ref_conv2d(to_host(x)[:, :, None], to_host(conv.weight)[:, :, None],
+                     to_host(conv.bias), (1, 2), (0, 1), 1, 2)[:, :, 0]
+    np.testing.assert_allclose(to_host(conv(x)), ref, rtol=1e-12, atol=1e-12)
+    assert repr(conv) == "Conv1d(4, 6, kernel_size=(3,), stride=(2,), padding=(1,), groups=2)"
+
+
+def test_conv_layer_errors_name_the_layer_and_shapes():
+    with pytest.raises(ValueError, match=r"Conv2d: expected input with 3 channels \(shape "
+                                         r"\(N, 3, H, W\) or \(3, H, W\)\), got \(8, 4, 32, 32\)"):
+        nn.Conv2d(3, 16, 3)(torch.randn(8, 4, 32, 32))
+    with pytest.raises(ValueError, match=r"Conv2d: expected a 4-D input .* got 2-D"):
+        nn.Conv2d(3, 16, 3)(torch.randn(8, 3))
+    with pytest.raises(ValueError, match=r"Conv1d: expected input with 2 channels"):
+        nn.Conv1d(2, 4, 3)(torch.randn(5, 3, 7))
+    with pytest.raises(ValueError, match="in_channels .* divisible by groups"):
+        nn.Conv2d(3, 6, 3, groups=2)
+    with pytest.raises(ValueError, match="out_channels .* divisible by groups"):
+        nn.Conv2d(4, 6, 3, groups=4)
+    with pytest.raises(ValueError, match="invalid padding string"):
+        nn.Conv2d(3, 6, 3, padding="full")
+    with pytest.raises(ValueError, match="strided"):
+        nn.Conv2d(3, 6, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match="padding_mode must be one of"):
+        nn.Conv2d(3, 6, 3, padding_mode="mirror")
+
+
+def test_conv_layer_trains_on_both_devices(device):
+    """A few SGD steps on a fixed batch lower the loss (the gradients point downhill)."""
+    torch.manual_seed(0)
+    conv = nn.Conv2d(2, 3, 3, padding=1, groups=1).to(device)
+    x = torch.randn(4, 2, 5, 5, device=device)
+    target = torch.randn(4, 3, 5, 5, device=device)
+    losses = []
+    for _ in range(5):
+        conv.zero_grad()
+        loss = ((conv(x) - target) ** 2).mean()
+        loss.backward()
+        with torch.no_grad():
+            for p in conv.parameters():
+                p -= 0.1 * p.grad
+        losses.append(loss.item())
+    assert losses[-1] < losses[0]
