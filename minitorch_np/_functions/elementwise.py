@@ -119,7 +119,8 @@ class Maximum(_ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
         xp = ctx.xp
-        ctx.save_for_backward(((a > b) + 0.5 * (a == b)).astype(a.dtype))
+        if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
+            ctx.save_for_backward(((a > b) + 0.5 * (a == b)).astype(a.dtype))
         return xp.maximum(a, b)
 
     @staticmethod
@@ -134,7 +135,8 @@ class Minimum(_ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
         xp = ctx.xp
-        ctx.save_for_backward(((a < b) + 0.5 * (a == b)).astype(a.dtype))
+        if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
+            ctx.save_for_backward(((a < b) + 0.5 * (a == b)).astype(a.dtype))
         return xp.minimum(a, b)
 
     @staticmethod

@@ -81,19 +81,72 @@ def apply_inplace(op: str, t: Tensor, fn, *others) -> Tensor:
     return t
 
 
+def _direct(op: str, t: Tensor, operands) -> bool:
+    """Can `op` write straight into t's memory in one pass? Yes when nothing is recorded and
+    every operand is a number or a tensor of t's device and dtype (else the general path
+    promotes, checks and reports)."""
+    if _records(op, t, operands):
+        return False
+    floating = t._data.dtype.kind == "f"
+    for o in operands:
+        if isinstance(o, Tensor):
+            if o._device is not t._device or o._data.dtype != t._data.dtype:
+                return False
+        elif not (isinstance(o, int | float) and (floating or isinstance(o, int))):
+            return False
+    return True
+
+
+def _raw(o):
+    return o._data if isinstance(o, Tensor) else o
+
+
+def _ufunc_into(op: str, t: Tensor, ufunc: str, operand) -> Tensor:
+    """``t ← ufunc(t, operand)`` with the ufunc writing its output into t's memory."""
+    xp = t._device.backend.xp
+    try:
+        with device_guard(t):
+            getattr(xp, ufunc)(t._data, operand, out=t._data)
+    except ValueError as e:
+        shape = list(operand.shape) if hasattr(operand, "shape") else []
+        raise RuntimeError(f"{op}: cannot update a tensor of shape {list(t.shape)} in place "
+                           f"with an operand of shape {shape}: {e}") from None
+    t._version_counter.value += 1
+    return t
+
+
 def add_(self, other, *, alpha=1):
+    """``self += alpha · other``."""
+    if _direct("add_", self, (other, alpha)):
+        o = _raw(other)
+        return _ufunc_into("add_", self, "add", o if alpha == 1 else _scaled(self, o, alpha))
     return apply_inplace("add_", self, lambda t, o: E.add(t, o, alpha=alpha), other)
 
 
 def sub_(self, other, *, alpha=1):
+    """``self -= alpha · other``."""
+    if _direct("sub_", self, (other, alpha)):
+        o = _raw(other)
+        return _ufunc_into("sub_", self, "subtract", o if alpha == 1 else _scaled(self, o, alpha))
     return apply_inplace("sub_", self, lambda t, o: E.sub(t, o, alpha=alpha), other)
 
 
+def _scaled(t: Tensor, o, alpha):
+    with device_guard(t):
+        return o * _raw(alpha)
+
+
 def mul_(self, other):
+    """``self *= other``."""
+    if _direct("mul_", self, (other,)):
+        return _ufunc_into("mul_", self, "multiply", _raw(other))
     return apply_inplace("mul_", self, E.mul, other)
 
 
 def div_(self, other, *, rounding_mode=None):
+    """``self /= other``."""
+    if rounding_mode is None and self._data.dtype.kind == "f" and _direct("div_", self, (other,)):
+        return _ufunc_into("div_", self, "true_divide", _raw(other))
     return apply_inplace("div_", self, lambda t, o: E.div(t, o, rounding_mode=rounding_mode),
                          other)
 
@@ -128,19 +181,43 @@ def clamp_(self, min=None, max=None):  # noqa: A002
 
 def addcmul_(self, tensor1, tensor2, *, value=1):
     """``self += value · tensor1 · tensor2``."""
-    return apply_inplace("addcmul_", self, lambda t, a, b: t + E.mul(a, b) * value,
-                         tensor1, tensor2)
+    if _direct("addcmul_", self, (tensor1, tensor2, value)):
+        with device_guard(self):
+            term = _raw(tensor1) * _raw(tensor2)
+            if value != 1:
+                term *= _raw(value)
+        return _ufunc_into("addcmul_", self, "add", term)
+    return apply_inplace("addcmul_", self, lambda t, a, b: t + value * a * b, tensor1, tensor2)
 
 
 def addcdiv_(self, tensor1, tensor2, *, value=1):
     """``self += value · tensor1 / tensor2``."""
-    return apply_inplace("addcdiv_", self, lambda t, a, b: t + E.div(a, b) * value,
-                         tensor1, tensor2)
+    if _direct("addcdiv_", self, (tensor1, tensor2, value)):
+        with device_guard(self):
+            term = _raw(tensor1) / _raw(tensor2)
+            if value != 1:
+                term *= _raw(value)
+        return _ufunc_into("addcdiv_", self, "add", term)
+    return apply_inplace("addcdiv_", self, lambda t, a, b: t + value * a / b, tensor1, tensor2)
 
 
 def lerp_(self, end, weight):
-    """``self += weight · (end - self)``."""
-    return apply_inplace("lerp_", self, lambda t, e: t + (e - t) * weight, end)
+    """``self += weight · (end - self)``, computed from the nearer end as PyTorch does
+    (``end - (1 - weight) · (end - self)`` for weight ≥ 0.5)."""
+    if isinstance(weight, Tensor):
+        return apply_inplace("lerp_", self, lambda t, e, w: t + w * (e - t), end, weight)
+    if weight >= 0.5:
+        return apply_inplace("lerp_", self, lambda t, e: e - (e - t) * (1 - weight), end)
+    if _direct("lerp_", self, (end, weight)):
+        return _ufunc_into("lerp_", self, "add", _lerp_step(self, end, weight))
+    return apply_inplace("lerp_", self, lambda t, e: t + weight * (e - t), end)
+
+
+def _lerp_step(t: Tensor, end: Tensor, weight: float):
+    with device_guard(t):
+        step = _raw(end) - t._data
+        step *= weight
+        return step
 
 
 def masked_fill_(self, mask, value):

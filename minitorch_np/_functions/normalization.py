@@ -191,20 +191,16 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if count <= 1:
         raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
                          f"got input size {tuple(x.shape)}")
-    xp = x._device.backend.xp
-    with x._device.backend.device_context(x._device.index or 0):
-        mean, var = _moments(xp, x._data, dims)
-    if running_mean is not None or running_var is not None:
-        with no_grad():
-            m = float(momentum)
-            if running_mean is not None:
-                batch_mean = Tensor._make(mean.reshape(c).astype(running_mean._data.dtype),
-                                          x._device)
-                running_mean.mul_(1.0 - m).add_(batch_mean * m)
-            if running_var is not None:
-                unbiased = var.reshape(c) * (count / (count - 1))
-                batch_var = Tensor._make(unbiased.astype(running_var._data.dtype), x._device)
-                running_var.mul_(1.0 - m).add_(batch_var * m)
+    device = x._device
+    with device.backend.device_context(device.index or 0):  # arrays of this device only
+        mean, var = _moments(device.backend.xp, x._data, dims)
+        batch_mean = mean.reshape(c)
+        batch_var = var.reshape(c) * (count / (count - 1))  # unbiased, for running_var
+    with no_grad():
+        m = float(momentum)
+        for running, batch in ((running_mean, batch_mean), (running_var, batch_var)):
+            if running is not None:
+                running.mul_(1.0 - m).add_(Tensor._make(batch, device).to(running.dtype) * m)
     w = None if weight is None else weight.reshape(shape)
     b = None if bias is None else bias.reshape(shape)
     return NormalizeAffine.apply(x, w, b, dims, float(eps), (mean, var))
