@@ -12,7 +12,6 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.function import Function
 from .operands import as_operand, device_guard, tensor_arg
-from .shape import _share_version
 
 
 class _ArrayFunction(Function):
@@ -188,14 +187,21 @@ def _check_bounds(x: Tensor, key: list) -> None:
 
 def getitem(input, key):
     x = tensor_arg("index", input)
-    key, basic = _normalize_key(x, key)
-    if basic and Ellipsis not in key:  # x[0, ...] is a 0-d view where x[0] is a NumPy copy
-        key = key + (Ellipsis,)
+    if type(key) is int or type(key) is slice and (key.step is None or key.step > 0):
+        # the common x[k] and x[a:b]: nothing to convert
+        key, basic = (key, Ellipsis), True
+    else:
+        key, basic = _normalize_key(x, key)
+        if basic and Ellipsis not in key:  # x[0, ...] is a 0-d view where x[0] is a copy
+            key = key + (Ellipsis,)
     try:
         out = GetItem.apply(x, key, basic)
     except IndexError as e:
         raise IndexError(f"index: {e} (indexing a tensor of shape {list(x.shape)})") from None
-    return _share_version(out, x) if basic else out
+    if basic:  # basic indexing always gives a view: it shares the version counter
+        out._version_counter = x._version_counter
+        out._base = x._base if x._base is not None else x
+    return out
 
 
 def index_put(input, key, value):

@@ -85,10 +85,13 @@ def mm(input, mat2):
 def mv(input, vec):
     """Matrix × vector."""
     a, v = tensor_arg("mv", input), tensor_arg("mv", vec, "vec")
-    if a.ndim != 2 or v.ndim != 1:
+    if a._data.ndim != 2 or v._data.ndim != 1:
         raise RuntimeError(f"mv: expected a 2-D matrix and a 1-D vector, got shapes "
                            f"{list(a.shape)} and {list(v.shape)}")
-    return matmul(a, v)
+    if a._device is v._device and a._data.dtype == v._data.dtype and \
+            a._data.shape[1] == v._data.shape[0]:
+        return Matmul.apply(a, v)  # all of matmul's checks hold
+    return matmul(a, v)  # which reports what is wrong
 
 
 def bmm(input, mat2):
