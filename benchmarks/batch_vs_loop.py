@@ -139,15 +139,22 @@ def timing(kind: str, groups: list[dict], runs: int, max_seconds: float | None) 
 
 
 def target_line(rows: list[dict]) -> str | None:
+    """The issue's target, and a stricter reading of it, for one device.
+
+    A ratio can also come close to NumPy's for a bad reason: a slower batch lowers it. So the
+    line also says whether each time on its own is within 10% of the raw arrays' time.
+    """
     ours = next(r for r in rows if r["name"] == "minitorch_np")
     raw = next((r for r in rows if r["name"].startswith("raw")), None)
     if raw is None:
         return None
     off = ours["ratio"] / raw["ratio"] - 1
-    verdict = "met" if abs(off) <= TARGET else "NOT met"
+    batch, loop = ours["batch"] / raw["batch"], ours["loop"] / raw["loop"]
+    each = max(batch, loop) <= 1 + TARGET
     return (f"{ours['kind']}: minitorch_np {ours['ratio']:.1f} vs. {raw['name']} "
-            f"{raw['ratio']:.1f} ({off:+.0%}; batch {ours['batch'] / raw['batch']:.2f}×, "
-            f"loop {ours['loop'] / raw['loop']:.2f}× {raw['name']}'s time): {verdict}")
+            f"{raw['ratio']:.1f} ({off:+.0%}): {'met' if abs(off) <= TARGET else 'NOT met'}. "
+            f"Stricter, each time at most 10% above {raw['name']}'s (batch {batch:.2f}×, "
+            f"loop {loop:.2f}×): {'met' if each else 'NOT met'}.")
 
 
 def summary(all_rows: list[dict]) -> str:

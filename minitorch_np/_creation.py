@@ -223,12 +223,20 @@ def _from_host(array, device, requires_grad) -> Tensor:
 
 
 # -- random -------------------------------------------------------------------------------
-def _random(op, size, dtype, device, requires_grad, draw):
+def _source(dev, generator):
+    """Where samples come from: the device's generator, or the user's `Generator`."""
+    if generator is None:
+        return dev.backend
+    from ._random_generator import GeneratorSource
+    return GeneratorSource(generator, dev)
+
+
+def _random(op, size, dtype, device, requires_grad, draw, generator=None):
     dev = _device(device)
     dt = to_dtype(dtype, op) if dtype is not None else get_default_dtype()
     if not dt.is_floating_point:
         raise TypeError(f"{op}: expected a floating dtype, got {dt}")
-    array = draw(dev.backend, _shape(op, size), dt.numpy, dev.index)
+    array = draw(_source(dev, generator), _shape(op, size), dt.numpy, dev.index)
     t = Tensor._make(array, dev)
     return t.requires_grad_(requires_grad) if requires_grad else t
 
@@ -236,13 +244,13 @@ def _random(op, size, dtype, device, requires_grad, draw):
 def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Samples of U[0, 1)."""
     return _random("rand", size, dtype, device, requires_grad,
-                   lambda b, s, d, i: b.random_uniform(s, d, i))
+                   lambda b, s, d, i: b.random_uniform(s, d, i), generator)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Samples of N(0, 1)."""
     return _random("randn", size, dtype, device, requires_grad,
-                   lambda b, s, d, i: b.random_normal(s, d, i))
+                   lambda b, s, d, i: b.random_normal(s, d, i), generator)
 
 
 def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
@@ -257,7 +265,8 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
     if low >= high:
         raise RuntimeError(f"randint: expected low < high, got low={low}, high={high}")
     dev = _device(device)
-    array = dev.backend.random_integers(int(low), int(high), _shape("randint", (size,)), dev.index)
+    array = _source(dev, generator).random_integers(int(low), int(high),
+                                                   _shape("randint", (size,)), dev.index)
     t = Tensor._make(array, dev)
     if dtype is not None:
         t = t.to(dtype=dtype)
@@ -269,7 +278,7 @@ def randperm(n: int, *, generator=None, dtype=None, device=None) -> Tensor:
     if n < 0:
         raise RuntimeError(f"randperm: n must be non-negative, got {n}")
     dev = _device(device)
-    t = Tensor._make(dev.backend.random_permutation(int(n), dev.index), dev)
+    t = Tensor._make(_source(dev, generator).random_permutation(int(n), dev.index), dev)
     return t.to(dtype=dtype) if dtype is not None else t
 
 

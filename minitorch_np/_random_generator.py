@@ -14,12 +14,13 @@ from __future__ import annotations
 import numpy as np
 
 from . import _creation
-from ._dtype import float64, int64
+from .backends import get_backend
 
 __all__ = ["Generator"]
 
 _DEFAULT_SEED = 67280421310721  # PyTorch's default seed for a fresh Generator
-_STATE_BYTES = 16 + 16 + 1 + 4  # PCG64: state (128 bits), increment (128 bits), has_uint32, uinteger
+# PCG64: state (128 bits), increment (128 bits), has_uint32 (1 byte), uinteger (32 bits)
+_STATE_BYTES = 16 + 16 + 1 + 4
 
 
 class Generator:
@@ -64,7 +65,8 @@ class Generator:
     def get_state(self):
         """The generator's state as a uint8 tensor (save it, ``set_state`` it back later)."""
         st = self._rng.bit_generator.state
-        raw = (st["state"]["state"].to_bytes(16, "little") + st["state"]["inc"].to_bytes(16, "little")
+        raw = (st["state"]["state"].to_bytes(16, "little")
+               + st["state"]["inc"].to_bytes(16, "little")
                + bytes([st["has_uint32"]]) + int(st["uinteger"]).to_bytes(4, "little"))
         return _creation.tensor(np.frombuffer(raw, dtype=np.uint8))
 
@@ -86,8 +88,11 @@ class Generator:
 
 
 # -- host random numbers for the data pipeline ------------------------------------------------
-# Each helper draws from `generator` when one is given, else from the global CPU stream through
-# the public tensor functions (so that `manual_seed` governs them), and returns NumPy arrays.
+# Each helper draws from `generator` when one is given, else from the global CPU stream (the CPU
+# backend's generator, which `manual_seed` reseeds), and returns NumPy arrays.
+
+def _global():
+    return get_backend("cpu")
 
 def _shape(size) -> tuple:
     return (int(size),) if isinstance(size, int | np.integer) else tuple(int(s) for s in size)
@@ -105,17 +110,21 @@ def uniform(generator, low, high, size, op: str = "uniform") -> np.ndarray:
     if generator is not None:
         u = generator._rng.random(_shape(size))
     else:
-        u = _creation.rand(_shape(size), dtype=float64).numpy()
+        u = _global().random_uniform(_shape(size), np.float64, None)
     return np.asarray(low, dtype=np.float64) + (np.asarray(high, dtype=np.float64)
                                                 - np.asarray(low, dtype=np.float64)) * u
 
 
-def integers(generator, low: int, high: int, size, op: str = "integers") -> np.ndarray:
-    """int64 samples uniform in [low, high)."""
+def integers(generator, low, high, size, op: str = "integers") -> np.ndarray:
+    """int64 samples uniform in [low, high) (`low`, `high` ints or arrays broadcasting against
+    `size`)."""
     _check(generator, op)
-    if generator is not None:
-        return generator._rng.integers(low, high, size=_shape(size), dtype=np.int64)
-    return _creation.randint(int(low), int(high), _shape(size), dtype=int64).numpy()
+    if not np.all(np.asarray(low) < np.asarray(high)):
+        raise RuntimeError(f"{op}: expected low < high, got low={low}, high={high}")
+    rng = generator._rng if generator is not None else None
+    if rng is not None:
+        return rng.integers(low, high, size=_shape(size), dtype=np.int64)
+    return _global().random_integers(low, high, _shape(size), None)
 
 
 def permutation(generator, n: int, op: str = "randperm") -> np.ndarray:
@@ -123,9 +132,31 @@ def permutation(generator, n: int, op: str = "randperm") -> np.ndarray:
     _check(generator, op)
     if generator is not None:
         return generator._rng.permutation(n).astype(np.int64, copy=False)
-    return _creation.randperm(int(n)).numpy().astype(np.int64, copy=False)
+    return _global().random_permutation(int(n), None).astype(np.int64, copy=False)
 
 
 def new_seed(generator, op: str = "seed") -> int:
     """A fresh 63-bit seed drawn from `generator` (or the global stream)."""
     return int(integers(generator, 0, 2 ** 63 - 1, (), op))
+
+
+class GeneratorSource:
+    """A user `Generator` behind the random-number interface of a backend: samples are drawn
+    on the host with the generator's own stream, then copied to the target device."""
+
+    def __init__(self, generator: Generator, device):
+        _check(generator, "random")
+        self._rng, self._backend = generator._rng, device.backend
+
+    def random_uniform(self, shape, dtype, index):
+        return self._backend.from_numpy(self._rng.random(shape, dtype=dtype), index)
+
+    def random_normal(self, shape, dtype, index):
+        return self._backend.from_numpy(self._rng.standard_normal(shape, dtype=dtype), index)
+
+    def random_integers(self, low, high, shape, index):
+        return self._backend.from_numpy(self._rng.integers(low, high, size=shape, dtype=np.int64),
+                                        index)
+
+    def random_permutation(self, n, index):
+        return self._backend.from_numpy(self._rng.permutation(n).astype(np.int64), index)

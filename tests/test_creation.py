@@ -552,3 +552,18 @@ def test_numpy_arrays_round_trip(a, device):
     assert t.dtype.numpy == a.dtype and tuple(t.shape) == a.shape
     np.testing.assert_array_equal(to_host(t), a)
     np.testing.assert_array_equal(np.array(t.tolist(), dtype=a.dtype).reshape(a.shape), a)
+
+
+def test_random_factories_draw_from_a_given_generator_not_the_global_stream(device):
+    def draws(global_seed):
+        torch.manual_seed(global_seed)
+        g = torch.Generator().manual_seed(0)
+        return [to_host(torch.rand(3, generator=g, device=device)),
+                to_host(torch.randn(3, generator=g, device=device)),
+                to_host(torch.randint(0, 100, (3,), generator=g, device=device)),
+                to_host(torch.randperm(5, generator=g, device=device))]
+    for a, b in zip(draws(1), draws(2)):
+        np.testing.assert_array_equal(a, b)
+    g = torch.Generator().manual_seed(0)
+    first, second = torch.rand(3, generator=g), torch.rand(3, generator=g)
+    assert not np.array_equal(to_host(first), to_host(second))  # the generator's stream moves on

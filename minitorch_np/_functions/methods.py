@@ -40,7 +40,7 @@ METHODS = {
     "unsqueeze": S.unsqueeze, "permute": S.permute, "transpose": S.transpose,
     "swapaxes": S.transpose, "swapdims": S.transpose, "t": S.t, "movedim": S.movedim,
     "expand": S.expand, "expand_as": S.expand_as, "broadcast_to": S.broadcast_to,
-    "narrow": S.narrow, "split": S.split, "chunk": S.chunk, "unbind": S.unbind,
+    "narrow": S.narrow, "select": S.select, "split": S.split, "chunk": S.chunk, "unbind": S.unbind,
     "clone": S.clone, "contiguous": S.contiguous,
     # indexing
     "gather": I.gather, "index_select": I.index_select, "masked_fill": I.masked_fill,

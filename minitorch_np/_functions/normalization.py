@@ -34,19 +34,29 @@ from .operands import tensor_arg
 __all__ = ["batch_norm", "layer_norm"]
 
 
+def _sum_of_products(xp, a, b, dims):
+    """Σ a·b over `dims` (kept as size-1 dims), in one pass without an a·b temporary."""
+    axes = "abcdefghijklmnop"[:a.ndim]
+    kept = "".join(ax for i, ax in enumerate(axes) if i not in dims)
+    total = xp.einsum(f"{axes},{axes}->{kept}", a, b)
+    return total.reshape(tuple(1 if i in dims else n for i, n in enumerate(a.shape)))
+
+
 def _moments(xp, x, dims):
-    """Mean and biased variance of `x` over `dims` (kept as size-1 dims)."""
+    """Mean, biased variance and x − mean over `dims` (two passes: numerically stable)."""
     mean = x.mean(axis=dims, keepdims=True)
     centered = x - mean
-    var = (centered * centered).mean(axis=dims, keepdims=True)
-    return mean, var
+    count = x.size // mean.size
+    var = _sum_of_products(xp, centered, centered, dims) * (1.0 / count)
+    return mean, var, centered
 
 
 class NormalizeAffine(Function):
     """y = γ·(x − μ)/√(σ² + ε) + β with μ, σ² over `dims` (batch norm in training, layer norm).
 
     `weight` and `bias` (or None) come already shaped to broadcast against x. `stats` are
-    the (μ, σ²) arrays when the caller computed them already, else None.
+    the (μ, σ², x − μ) arrays when the caller computed them already (x − μ is then used as
+    the output's buffer), else None.
     """
 
     _array_forward = True
@@ -54,11 +64,14 @@ class NormalizeAffine(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, dims, eps, stats):
         xp = ctx.xp
-        mean, var = stats if stats is not None else _moments(xp, x, dims)
+        mean, var, y = stats if stats is not None else _moments(xp, x, dims)
         invstd = 1.0 / xp.sqrt(var + eps)
-        y = (x - mean) * invstd
-        if weight is not None:
-            y *= weight
+        if weight is not None and _constant_over(weight.shape, dims, x.ndim):
+            y *= invstd * weight  # one pass with the per-channel scale γ/σ
+        else:
+            y *= invstd
+            if weight is not None:
+                y *= weight
         if bias is not None:
             y += bias
         ctx.dims, ctx.eps = dims, eps
@@ -70,29 +83,40 @@ class NormalizeAffine(Function):
         x, weight, mean, invstd = ctx.saved_tensors
         if is_grad_enabled():  # create_graph=True: record the backward
             return _backward_graph(ctx, g, x, weight)
-        dims = ctx.dims
+        xp, dims = ctx.xp, ctx.dims
         g, x_, w = g._data, x._data, None if weight is None else weight._data
         mean, invstd = mean._data, invstd._data
-        xhat = (x_ - mean) * invstd
+        centered = x_ - mean
         count = x_.size // mean.size
-        w_constant = w is None or _constant_over(w.shape, dims, x_.ndim)
+        needs = ctx.needs_input_grad
         gx = gw = gb = None
-        if w_constant:  # batch norm: γ factors out of h = γ·g, leaving two sums over g
+        if w is None or _constant_over(w.shape, dims, x_.ndim):
+            # batch norm: γ is constant within a group, so h = γ·g gives
+            # ∂L/∂x = γ/σ · (g − mean(g) − (x − μ)/σ² · mean(g·(x − μ)))
             sum_g = g.sum(axis=dims, keepdims=True)
-            sum_gx = (g * xhat).sum(axis=dims, keepdims=True)
-            if ctx.needs_input_grad[0]:
-                scale = invstd if w is None else w * invstd
-                gx = (g - sum_g * (1.0 / count) - xhat * (sum_gx * (1.0 / count))) * scale
-        elif ctx.needs_input_grad[0]:  # layer norm: γ varies within the group
-            h = g * w
-            gx = (h - h.mean(axis=dims, keepdims=True)
-                  - xhat * (h * xhat).mean(axis=dims, keepdims=True)) * invstd
-        if ctx.needs_input_grad[1]:  # Σ g·x̂ over everything but γ's own dims
-            gw = _sum_to(sum_gx, w.shape) if w_constant else None
-            gw = g * xhat if gw is None else gw  # the engine sums it down to γ's shape
-        if ctx.needs_input_grad[2]:
-            gb = _sum_to(sum_g, ctx._input_meta[2][0]) if w_constant else None
-            gb = g if gb is None else gb
+            sum_gc = _sum_of_products(xp, g, centered, dims)  # σ · Σ g·x̂
+            if needs[1]:  # Σ g·x̂ over everything but γ's own dims (the engine sums g·x̂
+                gw = _sum_to(sum_gc * invstd, w.shape)  # down when γ is not per group)
+                gw = g * (centered * invstd) if gw is None else gw
+            if needs[2]:
+                gb = _sum_to(sum_g, ctx._input_meta[2][0])
+                gb = g if gb is None else gb
+            if needs[0]:
+                gx = centered  # its buffer, reused
+                gx *= invstd * invstd * (sum_gc * (1.0 / count))
+                gx += sum_g * (1.0 / count)
+                xp.subtract(g, gx, out=gx)
+                gx *= invstd if w is None else invstd * w
+        else:  # layer norm: γ varies within the group
+            xhat = centered * invstd
+            if needs[0]:
+                h = g * w
+                gx = (h - h.mean(axis=dims, keepdims=True)
+                      - xhat * (h * xhat).mean(axis=dims, keepdims=True)) * invstd
+            if needs[1]:
+                gw = g * xhat  # the engine sums it down to γ's shape
+            if needs[2]:
+                gb = g
         device = ctx.device
         wrap = lambda a: None if a is None else Tensor._make(a, device)  # noqa: E731
         return wrap(gx), wrap(gw), wrap(gb), None, None, None
@@ -193,7 +217,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                          f"got input size {tuple(x.shape)}")
     device = x._device
     with device.backend.device_context(device.index or 0):  # arrays of this device only
-        mean, var = _moments(device.backend.xp, x._data, dims)
+        mean, var, centered = _moments(device.backend.xp, x._data, dims)
         batch_mean = mean.reshape(c)
         batch_var = var.reshape(c) * (count / (count - 1))  # unbiased, for running_var
     with no_grad():
@@ -203,7 +227,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                 running.mul_(1.0 - m).add_(Tensor._make(batch, device).to(running.dtype) * m)
     w = None if weight is None else weight.reshape(shape)
     b = None if bias is None else bias.reshape(shape)
-    return NormalizeAffine.apply(x, w, b, dims, float(eps), (mean, var))
+    return NormalizeAffine.apply(x, w, b, dims, float(eps), (mean, var, centered))
 
 
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,

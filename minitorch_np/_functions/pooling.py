@@ -6,8 +6,9 @@ each window to one number: its maximum or its mean. The windows are visited the 
 of the padded input that holds that entry of every window — no loop over pixels or samples,
 and no kh·kw-times larger copy of the input.
 
-Max pooling keeps, for each window, the offset of its maximum (the first one on ties, as
-PyTorch; a NaN counts as the maximum). The gradient of the output goes to that single winner;
+Max pooling first takes the maxima (a running ``maximum`` over the offsets), then marks, for
+each window, the offset of its maximum — the first one on ties, as PyTorch (a NaN counts as
+the maximum, the last NaN winning). The gradient of the output goes to that single winner;
 where windows overlap (stride < kernel) an input element can win several windows and its
 gradients add up — backward runs the same offset loop with ``+=``. Padding is −∞, so it
 never wins.
@@ -47,6 +48,8 @@ class _Pool:
         extra = [max(0, (self.out[a] - 1) * stride[a] + dilation[a] * (kernel[a] - 1) + 1
                      - (hw[a] + 2 * padding[a])) for a in (0, 1)]
         self.pads = ((padding[0], padding[0] + extra[0]), (padding[1], padding[1] + extra[1]))
+        # do windows share input elements? (then gradients landing there must add up)
+        self.overlapping = any(stride[a] < dilation[a] * (kernel[a] - 1) + 1 for a in (0, 1))
 
     def offsets(self):
         """(offset number, slice of the padded input) for each of the kh·kw kernel offsets."""
@@ -118,17 +121,18 @@ class MaxPool2d(Function):
     def forward(ctx, x, pool, return_indices):
         xp = ctx.xp
         xpad = _padded(xp, x, pool.pads, float("-inf"))
-        best = winner = None
-        for k, window in pool.offsets():
-            v = xpad[window]
-            if best is None:
-                best = v.copy()
-                winner = xp.zeros(best.shape, dtype=_winner_dtype(xp, pool.kernel[0] *
-                                                                 pool.kernel[1]))
-                continue
-            better = (v > best) | xp.isnan(v)  # ties keep the first maximum, NaN wins
-            xp.copyto(best, v, where=better)
-            xp.copyto(winner, k, where=better)
+        offsets = list(pool.offsets())
+        best = xpad[offsets[0][1]].copy()
+        for _, window in offsets[1:]:
+            xp.maximum(best, xpad[window], out=best)  # NaN propagates, as in PyTorch
+        # the winner of each window: its first maximum, so later offsets are written first
+        winner = xp.zeros(best.shape, dtype=_winner_dtype(xp, len(offsets)))
+        for k, window in reversed(offsets):
+            xp.copyto(winner, k, where=xpad[window] == best)
+        nan = xp.isnan(best)
+        if bool(nan.any()):  # PyTorch's rule there: the last NaN of the window wins
+            for k, window in offsets:
+                xp.copyto(winner, k, where=nan & xp.isnan(xpad[window]))
         ctx.pool = pool
         ctx.save_for_backward(winner)
         if not return_indices:
@@ -143,7 +147,7 @@ class MaxPool2d(Function):
 
 def _flat_indices(xp, winner, pool):
     """PyTorch's `return_indices`: each winner's position in the flattened H×W input plane."""
-    (kh, kw), (sh, sw), (dh, dw) = pool.kernel, pool.stride, pool.dilation
+    kw, (sh, sw), (dh, dw) = pool.kernel[1], pool.stride, pool.dilation
     (pt, _), (pl, _) = pool.pads
     oh, ow = pool.out
     k = winner.astype(xp.int64)
@@ -165,7 +169,10 @@ class _MaxPoolScatter(Function):
         grad = xp.zeros(pool.padded_shape(g.shape[:2]), dtype=g.dtype)
         for k, window in pool.offsets():
             target = grad[window]
-            xp.add(target, xp.where(winner == k, g, 0), out=target)
+            if pool.overlapping:  # an input may win several windows: add up
+                xp.add(target, xp.where(winner == k, g, 0), out=target)
+            else:
+                xp.copyto(target, g, where=winner == k)
         return pool.crop(grad)
 
     @staticmethod

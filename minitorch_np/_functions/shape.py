@@ -6,7 +6,7 @@ gradient back into the input's layout.
 """
 from __future__ import annotations
 
-from .._dtype import to_dtype
+from .._dtype import result_type, to_dtype
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.function import Function
 from .operands import device_guard, tensor_arg
@@ -113,6 +113,20 @@ class Cat(_ArrayFunction):
             grads.append(g.narrow(ctx.dim, start, size) if needed else None)
             start += size
         return tuple(grads)
+
+
+class Stack(_ArrayFunction):
+    """y = the same-shaped inputs stacked along a new dimension `dim`; each gets its slice."""
+
+    @staticmethod
+    def forward(ctx, dim, *xs):
+        ctx.dim = dim
+        return ctx.xp.stack(xs, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        return (None,) + tuple(g.select(ctx.dim, i) if needed else None
+                               for i, needed in enumerate(ctx.needs_input_grad[1:]))
 
 
 def _share_version(out: Tensor, base: Tensor) -> Tensor:
@@ -340,6 +354,14 @@ def _tensor_list(op: str, tensors) -> list:
     return list(tensors)
 
 
+def _common_dtype(xs: list) -> list:
+    """The tensors promoted to one dtype (PyTorch's rules), as cat and stack need."""
+    if len({x._data.dtype for x in xs}) == 1:
+        return xs
+    dt = result_type(*xs)
+    return [x.to(dtype=dt) for x in xs]
+
+
 def cat(tensors, dim: int = 0):
     """Join tensors along an existing dimension; the other sizes must match."""
     xs = _tensor_list("cat", tensors)
@@ -351,11 +373,7 @@ def cat(tensors, dim: int = 0):
             raise RuntimeError(f"cat: sizes of tensors must match except in dimension {d}; "
                                f"tensor 0 has shape {list(ref.shape)} and tensor {i} has shape "
                                f"{list(x.shape)}")
-    if len({x._data.dtype for x in xs}) > 1:
-        from .._dtype import result_type
-        dt = result_type(*xs)
-        xs = [x.to(dtype=dt) for x in xs]
-    return Cat.apply(d, *xs)
+    return Cat.apply(d, *_common_dtype(xs))
 
 
 concat = concatenate = cat
@@ -369,7 +387,7 @@ def stack(tensors, dim: int = 0):
             raise RuntimeError(f"stack expects each tensor to be equal size, but got "
                                f"{list(xs[0].shape)} at entry 0 and {list(x.shape)} at entry {i}")
     d = _wrap_dim("stack", dim, xs[0].ndim + 1)
-    return cat([unsqueeze(x, d) for x in xs], d)
+    return Stack.apply(d, *_common_dtype(xs))
 
 
 def narrow(input, dim: int, start: int, length: int):
@@ -417,6 +435,13 @@ def chunk(input, chunks: int, dim: int = 0):
     size = x.shape[_wrap_dim("chunk", dim, x.ndim)]
     step = max(1, -(-size // chunks))
     return split(x, step, dim)
+
+
+def select(input, dim: int, index: int):
+    """The slice at `index` along `dim`, with that dimension removed (a view)."""
+    x = tensor_arg("select", input)
+    d = _wrap_dim("select", dim, x.ndim)
+    return x[(slice(None),) * d + (index,)]
 
 
 def unbind(input, dim: int = 0):

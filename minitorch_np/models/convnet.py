@@ -1,8 +1,8 @@
 """`ConvNet`: the lecture's convolutional network for MNIST (lecture 000, "Full example")."""
 from __future__ import annotations
 
-from .._tensor import Tensor
 from .. import nn
+from .._tensor import Tensor
 from ..nn import functional as F
 
 __all__ = ["ConvNet"]

@@ -16,8 +16,8 @@ that feeds a single fully connected layer.
 """
 from __future__ import annotations
 
-from .._tensor import Tensor
 from .. import nn
+from .._tensor import Tensor
 from ..nn import functional as F
 from ..nn import init
 

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+from helpers import to_host
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,7 +15,6 @@ import minitorch_np as torch
 from minitorch_np import nn
 from minitorch_np.autograd import gradcheck, gradgradcheck
 from minitorch_np.nn import functional as F
-from helpers import to_host
 
 
 # -- naive references (loops over every output element) -------------------------------------
@@ -23,7 +23,8 @@ def pair(v):
 
 
 def ref_conv2d(x, w, b, stride=1, padding=0, dilation=1, groups=1):
-    """y[n, o, p, q] = b[o] + Σ_{c, i, j} w[o, c, i, j] · x_pad[n, g·Cg + c, p·s + i·d, q·s + j·d]."""
+    """y[n, o, p, q] = b[o] + Σ_{c,i,j} w[o, c, i, j] · x_pad[n, g·Cg + c, p·s + i·d, q·s + j·d]
+    (g = o's group, Cg = channels per group)."""
     (sh, sw), (ph, pw), (dh, dw) = pair(stride), pair(padding), pair(dilation)
     n, cin, h, wd = x.shape
     cout, cg, kh, kw = w.shape
@@ -60,7 +61,8 @@ def ref_unfold(x, kernel, dilation=1, padding=0, stride=1):
     cols = np.zeros((n, c * kh * kw, oh * ow))
     for p in range(oh):
         for q in range(ow):
-            block = xp[:, :, p * sh:p * sh + dh * (kh - 1) + 1:dh, q * sw:q * sw + dw * (kw - 1) + 1:dw]
+            rows = slice(p * sh, p * sh + dh * (kh - 1) + 1, dh)
+            block = xp[:, :, rows, q * sw:q * sw + dw * (kw - 1) + 1:dw]
             cols[:, :, p * ow + q] = block.reshape(n, -1)
     return cols
 
@@ -213,6 +215,32 @@ def test_conv2d_double_backward(case, device):
     def f(x, w, *b):
         return F.conv2d(x, w, b[0] if has_bias else None, **kwargs)
     assert gradgradcheck(f, inputs)
+
+
+@pytest.mark.parametrize("samples_per_chunk", [1, 2])
+def test_conv2d_in_chunks_of_the_batch(samples_per_chunk, device, monkeypatch):
+    """With a small column budget the batch goes through im2col + GEMM in chunks (the last
+    one shorter): the same outputs and gradients as the reference and as one chunk."""
+    from minitorch_np._functions import conv as conv_functions
+    case = dict(stride=(2, 1), padding=1, groups=2)
+    (x, w, b), (xt, wt, bt), kwargs = conv_inputs(case, device, grad=True, size=(5, 6))
+    x = np.concatenate([x, x[:1] * 0.5])  # a batch of 3
+    xt = t64(x, device, grad=True)
+    g = np.random.default_rng(9).standard_normal((3, 4, 3, 7))  # out 3×7
+    whole = F.conv2d(xt, wt, bt, **kwargs)
+    grads = torch.autograd.grad(whole, (xt, wt, bt), t64(g, device))
+    bytes_per_sample = (4 * 3 * 2) * (3 * 7) * 8  # rows C·kh·kw, columns L, float64
+    monkeypatch.setattr(conv_functions, "COLUMNS_BUDGET", {})
+    monkeypatch.setattr(conv_functions, "COLUMNS_BUDGET_DEFAULT",
+                        samples_per_chunk * bytes_per_sample)
+    chunks = conv_functions._chunks(3, bytes_per_sample, "cpu")
+    assert len(chunks) == -(-3 // samples_per_chunk) and chunks[-1][1] == 3
+    chunked = F.conv2d(xt, wt, bt, **kwargs)
+    np.testing.assert_allclose(to_host(chunked), ref_conv2d(x, w, b, **kwargs), rtol=1e-12,
+                               atol=1e-12)
+    for ours, full in zip(torch.autograd.grad(chunked, (xt, wt, bt), t64(g, device)), grads):
+        np.testing.assert_allclose(to_host(ours), to_host(full), rtol=1e-12, atol=1e-12)
+    assert gradcheck(lambda *t: F.conv2d(*t, **kwargs), (xt, wt, bt))
 
 
 def test_conv2d_backward_closed_form(device):

@@ -44,7 +44,8 @@ def ref_max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=F
                     for i in range(kh):
                         for j in range(kw):
                             r, col = p * sh - ph + i * dh, q * sw - pw + j * dw
-                            if 0 <= r < h and 0 <= col < w and (arg is None or x[a, b, r, col] > best):
+                            inside = 0 <= r < h and 0 <= col < w
+                            if inside and (arg is None or x[a, b, r, col] > best):
                                 best, arg = x[a, b, r, col], r * w + col
                     y[a, b, p, q], idx[a, b, p, q] = best, arg
     return y, idx

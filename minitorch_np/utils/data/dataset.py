@@ -128,7 +128,8 @@ class Subset(Dataset):
     @indices.setter
     def indices(self, value):
         self._indices = value
-        self._index_array = np.asarray(value, dtype=np.int64).reshape(-1)
+        host = value.tolist() if isinstance(value, Tensor) else value
+        self._index_array = np.asarray(host, dtype=np.int64).reshape(-1)
 
     def __getitem__(self, index):
         if isinstance(index, list):

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..._tensor import Tensor
 from ... import _random_generator as _random
+from ..._tensor import Tensor
 from .dataset import ConcatDataset, Dataset, Subset, TensorDataset
 
 __all__ = ["random_split", "stratified_split", "dataset_targets"]
