@@ -262,7 +262,7 @@ def environment() -> str:
     """What the numbers depend on, as Markdown list items (printed and written to RESULTS.md)."""
     lines = [
         f"machine: {platform.platform()}, {_cpu_model()}, {_cores()}",
-        f"load average when the report was made: {_load()}",
+        f"load average when the report was made (this benchmark included): {_load()}",
         f"Python {platform.python_version()} ({platform.python_implementation()})",
     ]
     for label, module, dist in (("NumPy", "numpy", None), ("minitorch_np", "minitorch_np", None),
@@ -290,7 +290,7 @@ def command_line() -> str:
 RESULTS_HEADER = """# Benchmark results
 
 Written by the scripts of this folder (see README.md): each script replaces its own section,
-between `<!-- begin: NAME -->` and `<!-- end: NAME -->` markers, and leaves the others alone.
+between a `begin: NAME` and an `end: NAME` HTML comment, and leaves the rest of the file alone.
 A section's name says which OpenBLAS kernel settings it ran under.
 """
 

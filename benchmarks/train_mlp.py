@@ -41,6 +41,7 @@ import os
 import pstats
 import re
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -56,6 +57,7 @@ from _common import (
 )
 
 import minitorch_np
+import minitorch_np.training
 from minitorch_np import nn
 from minitorch_np.datasets import MNIST5k
 from minitorch_np.training import Model
@@ -339,9 +341,9 @@ def accuracy_part(torch, seeds: int, convnet: bool) -> str:
     rows, verdicts = [], []
     models = ["mlp"] + (["convnet"] if convnet else [])
     for model in models:
-        ours = [run_cli(["--model", model, "--seed", str(s), "--out",
-                         os.path.join("runs", "benchmark", model)])
-                for s in range(seeds if model == "mlp" else 1)]
+        with tempfile.TemporaryDirectory() as out:   # the checkpoints are not kept
+            ours = [run_cli(["--model", model, "--seed", str(s), "--out", out])
+                    for s in range(seeds if model == "mlp" else 1)]
         for s, r in enumerate(ours):
             rows.append([f"`minitorch-np train --model {model} --seed {s}`", f"{r['acc']:.3f}",
                          f"{r['train_s']:.1f}", f"{r['total_s']:.1f}"])
@@ -364,6 +366,60 @@ def accuracy_part(torch, seeds: int, convnet: bool) -> str:
 # ---------------------------------------------------------------------------------------------
 # Part 3: profile of one epoch of Model.fit
 # ---------------------------------------------------------------------------------------------
+def phases_part(matmul_seconds: float | None) -> str:
+    """One epoch of the loop `Model.fit` runs, each phase of each step timed apart."""
+    torch = minitorch_np
+    x, y = mnist_shaped(N_SAMPLES)
+    net = _mlp(initial_weights())
+    optimizer = torch.optim.SGD(net.parameters(), lr=LR)
+    criterion = nn.CrossEntropyLoss()
+    metric = minitorch_np.training.Accuracy()
+    loader = DataLoader(TensorDataset(torch.from_numpy(x), torch.from_numpy(y)),
+                        batch_size=BATCH, shuffle=True)
+    names = ["next batch (DataLoader)", "zero_grad", "forward + loss", "backward",
+             "optimizer.step", "loss.item() + accuracy (fit's bookkeeping)"]
+    totals = dict.fromkeys(names, 0.0)
+    for _epoch in range(2):  # the first is a warm-up
+        totals = dict.fromkeys(names, 0.0)
+        clock = time.perf_counter
+        batches = iter(loader)
+        while True:
+            t0 = clock()
+            try:
+                inputs, labels = next(batches)
+            except StopIteration:
+                break
+            t1 = clock()
+            optimizer.zero_grad()
+            t2 = clock()
+            output = net(inputs)
+            loss = criterion(output, labels)
+            t3 = clock()
+            loss.backward()
+            t4 = clock()
+            optimizer.step()
+            t5 = clock()
+            loss.item()
+            metric.update(output.detach(), labels)
+            t6 = clock()
+            for name, dt in zip(names, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5)):
+                totals[name] += dt
+    total = sum(totals.values())
+    steps = N_SAMPLES // BATCH
+    rows = [[name, f"{seconds / steps * 1e3:.3f}", f"{100 * seconds / total:.0f}%"]
+            for name, seconds in totals.items()]
+    rows.append(["all", f"{total / steps * 1e3:.3f}", "100%"])
+    text = ("One epoch of the loop `Model.fit` runs, its phases timed apart (no profiler; "
+            "one run, so noisier than the medians above):\n\n"
+            + markdown_table(["phase", "ms / step", "share"], rows))
+    if matmul_seconds is not None:
+        text += (f"\n\nThe 8 matrix products alone take {matmul_seconds / steps * 1e3:.2f} ms "
+                 f"per step in NumPy ({100 * matmul_seconds / total:.0f}% of this step); the "
+                 f"rest is the framework's fixed cost per op and the whole-batch array work "
+                 f"(ReLU masks, softmax, the SGD update, copying gradients into `.grad`).")
+    return text
+
+
 def profile_part(top: int = 10) -> str:
     x, y = mnist_shaped(N_SAMPLES)
     epoch, _ = minitorch_fit_case(x, y, initial_weights())
@@ -376,7 +432,7 @@ def profile_part(top: int = 10) -> str:
     total = stats.total_tt
     entries = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)[:top]
     rows = []
-    for (filename, line, func), (_, ncalls, tottime, cumtime, _) in entries:
+    for (filename, line, func), (_, ncalls, tottime, _, _) in entries:
         where = os.path.relpath(filename, os.getcwd()) if filename.startswith("/") else filename
         rows.append([f"`{func}` ({where}:{line})" if line else f"`{func}`", str(ncalls),
                      f"{tottime:.2f}", f"{100 * tottime / total:.0f}%"])
@@ -413,7 +469,9 @@ def main(argv: list[str] | None = None) -> None:
         parts.append("### `minitorch-np train` on MNIST5k (4000 train / 1000 test)\n\n"
                      + accuracy)
     if not args.no_profile:
-        profile = profile_part()
+        matmuls = next((r["seconds"] for r in rows if r["name"].startswith("NumPy, the 8")),
+                       None)
+        profile = phases_part(matmuls) + "\n\n" + profile_part()
         print("\n" + profile, flush=True)
         parts.append("### Where the time goes\n\n" + profile)
     parts.append(load.sentence())

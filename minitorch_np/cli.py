@@ -134,7 +134,13 @@ def load_datasets(name: str, root: str, download: bool):
         return datasets.MNIST5k(train=True), datasets.MNIST5k(train=False)
     cls = {"mnist": datasets.MNIST, "fashion-mnist": datasets.FashionMNIST,
            "cifar10": datasets.CIFAR10}[name]
-    return (cls(root, train=True, download=download), cls(root, train=False, download=download))
+    try:
+        return (cls(root, train=True, download=download),
+                cls(root, train=False, download=download))
+    except (RuntimeError, FileNotFoundError) as e:
+        if download:
+            raise
+        raise type(e)(f"{e} (here: add --download, or point --root at the files)") from e
 
 
 def preprocess(dataset, stats, flatten: bool):
@@ -142,6 +148,7 @@ def preprocess(dataset, stats, flatten: bool):
     transform): images scaled to [0, 1], normalised per channel, as (N, C, H, W) or, for an
     MLP, (N, C·H·W); labels as int64."""
     import minitorch_np as torch
+
     from .utils.data import TensorDataset
     images = torch.as_tensor(dataset.data)
     labels = torch.as_tensor(dataset.targets).long()
@@ -150,7 +157,8 @@ def preprocess(dataset, stats, flatten: bool):
     else:                                     # (N, H, W, C) → (N, C, H, W)
         images = images.permute(0, 3, 1, 2)
     mean, std = (torch.tensor(v).reshape(1, -1, 1, 1) for v in stats)
-    images = (images.float() / 255.0 - mean) / std
+    images = images.float()                   # one float32 copy, then in place
+    images.div_(255.0).sub_(mean).div_(std)
     if flatten:
         images = images.reshape(images.shape[0], -1)
     return TensorDataset(images.contiguous(), labels)
@@ -195,8 +203,8 @@ def build_scheduler(args, optimizer, steps_per_epoch: int):
 
 def cmd_train(args) -> int:
     import minitorch_np as torch
+
     from . import nn
-    from ._random_generator import Generator
     from .training import EarlyStopping, Model
     from .utils.data import DataLoader, stratified_split
 
@@ -204,7 +212,7 @@ def cmd_train(args) -> int:
     accumulate = args.accumulate if args.accumulate == "epoch" else int(args.accumulate)
     start = time.perf_counter()
     torch.manual_seed(args.seed)
-    split_generator = Generator().manual_seed(args.seed)
+    split_generator = torch.Generator().manual_seed(args.seed)
 
     raw_train, raw_test = load_datasets(args.dataset, args.root, args.download)
     flatten = args.model == "mlp"
@@ -242,10 +250,11 @@ def cmd_train(args) -> int:
         model.load_checkpoint(args.resume)
         print(f"resumed from {args.resume} after epoch {model.epoch}")
     n_params = sum(p.numel() for p in net.parameters())
+    group = optimizer.param_groups[0]
     print(f"{args.model} ({n_params:,} parameters) on {args.dataset}: {len(train_set)} training"
           f", {len(eval_set)} {eval_name} images; {type(optimizer).__name__} lr "
-          f"{optimizer.param_groups[0]['initial_lr'] if scheduler else optimizer.param_groups[0]['lr']:g}"
-          f", {args.schedule} schedule, batch {args.batch_size}, device {device}", flush=True)
+          f"{group.get('initial_lr', group['lr']):g}, {args.schedule} schedule, batch "
+          f"{args.batch_size}, device {device}", flush=True)
 
     early_stopping = (EarlyStopping(patience=args.early_stopping)
                       if args.early_stopping is not None else None)
@@ -300,6 +309,7 @@ def cmd_info(args) -> int:
     import numpy as np
 
     import minitorch_np as torch
+
     from .backends import get_backend
 
     print(f"minitorch_np {torch.__version__} ({os.path.dirname(os.path.abspath(torch.__file__))})")

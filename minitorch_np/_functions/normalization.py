@@ -20,7 +20,7 @@ from every output. Writing g = ∂L/∂y and h = γ·g = ∂L/∂x̂, docs/batch
 
 (for batch norm γ is constant over a channel, so h's means are γ·mean(g) and γ·mean(g·x̂):
 the two sums that ∂L/∂β and ∂L/∂γ need anyway). `NormalizeAffine` computes this on arrays
-in one pass over the saved input. When the backward itself must be recorded
+from the saved input, μ and 1/σ, reusing its buffers. When the backward itself must be recorded
 (``create_graph=True``), it evaluates the same formula with Tensor operations instead,
 recomputing μ, σ and x̂ from the input, so gradients of gradients work.
 """

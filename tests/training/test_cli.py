@@ -95,3 +95,12 @@ def test_python_dash_m_and_the_console_script_share_main():
         project = tomllib.load(f)["project"]
     assert project["scripts"] == {"minitorch-np": "minitorch_np.cli:main"}
     assert "tqdm>=4" in project["dependencies"]
+
+
+def test_train_on_another_device_and_with_a_resnet(tmp_path, capsys):
+    assert main(["train", "--limit", "100", "--epochs", "1", "--no-plot", "--device",
+                 "fakegpu:1", "--out", str(tmp_path / "a")]) == 0
+    assert "device fakegpu:1" in capsys.readouterr().out
+    assert main(["train", "--model", "resnet", "--depth", "8", "--limit", "50", "--epochs", "1",
+                 "--batch-size", "25", "--no-plot", "--out", str(tmp_path / "b")]) == 0
+    assert "resnet" in capsys.readouterr().out

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import to_host
 
 import minitorch_np as torch
-from helpers import to_host
 from minitorch_np import nn
-from minitorch_np._random_generator import Generator  # torch.Generator
 from minitorch_np.training import EarlyStopping, Model, load_checkpoint, save_checkpoint
 from minitorch_np.utils.data import DataLoader, TensorDataset
 
@@ -73,13 +72,13 @@ def test_two_epochs_then_two_more_equal_four_straight(device, tmp_path, optimize
 
 def test_resuming_with_the_loaders_own_generator(tmp_path):
     straight = _make_model("cpu")
-    straight.fit(*_loaders(Generator().manual_seed(5)), epochs=3, seed=11, verbose=False)
+    straight.fit(*_loaders(torch.Generator().manual_seed(5)), epochs=3, seed=11, verbose=False)
     path = tmp_path / "ckpt.safetensors"
     first = _make_model("cpu")
-    first.fit(*_loaders(Generator().manual_seed(5)), epochs=1, seed=11, checkpoint=path,
+    first.fit(*_loaders(torch.Generator().manual_seed(5)), epochs=1, seed=11, checkpoint=path,
               verbose=False)
     resumed = _make_model("cpu").load_checkpoint(path)
-    resumed.fit(*_loaders(Generator().manual_seed(42)), epochs=2, verbose=False)
+    resumed.fit(*_loaders(torch.Generator().manual_seed(42)), epochs=2, verbose=False)
     _assert_same_state(straight, resumed)
 
 

@@ -6,11 +6,10 @@ import re
 
 import numpy as np
 import pytest
+from helpers import to_host
 
 import minitorch_np as torch
-from helpers import to_host
 from minitorch_np import nn
-from minitorch_np._random_generator import Generator  # torch.Generator
 from minitorch_np.datasets import MNIST5k
 from minitorch_np.training import EarlyStopping, Model
 from minitorch_np.utils.data import DataLoader, TensorDataset
@@ -200,11 +199,14 @@ def test_once_per_epoch_rule_matches_the_lecture_003_listing():
     model = Model(net).compile(torch.optim.SGD(net.parameters(), lr=0.1), nn.CrossEntropyLoss())
     model.fit(loader, epochs=2, accumulate="epoch", verbose=False)
     criterion, learning_rate = nn.CrossEntropyLoss(), 0.1
-    for epoch in range(2):
+    for _epoch in range(2):
         for i, (inputs, labels) in enumerate(loader):
             loss = criterion(lecture(inputs), labels)
-            totalloss = loss if i == 0 else totalloss + loss
-        totalloss = totalloss / (i + 1)
+            if i == 0:  # first batch
+                totalloss = loss
+            else:
+                totalloss += loss
+        totalloss = totalloss / (i + 1)  # dividing accumulated loss by total no. of batch
         lecture.zero_grad()
         totalloss.backward()
         for f in lecture.parameters():
@@ -278,7 +280,7 @@ def test_seeded_fits_are_reproducible_and_draw_new_shuffles_each_epoch(device):
         torch.manual_seed(123)   # whatever happens to the global stream in between
         return [to_host(p) for p in net.parameters()], orders
 
-    for make_generator in (lambda: None, lambda: Generator().manual_seed(99)):
+    for make_generator in (lambda: None, lambda: torch.Generator().manual_seed(99)):
         (w1, o1), (w2, o2) = run(make_generator()), run(make_generator())
         assert o1 == o2 and len(set(o1)) == 3            # reproducible; a new order per epoch
         for a, b in zip(w1, w2):

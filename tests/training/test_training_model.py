@@ -8,12 +8,19 @@ import sys
 
 import numpy as np
 import pytest
+from helpers import to_host
 
 import minitorch_np as torch
-from helpers import to_host
 from minitorch_np import nn
-from minitorch_np.training import (Accuracy, EarlyStopping, Ensemble, History, Metric, Model,
-                                   lr_range_test)
+from minitorch_np.training import (
+    Accuracy,
+    EarlyStopping,
+    Ensemble,
+    History,
+    Metric,
+    Model,
+    lr_range_test,
+)
 from minitorch_np.training.history import format_logs
 from minitorch_np.utils.data import DataLoader, TensorDataset
 
@@ -89,8 +96,8 @@ def test_history_records_epochs_and_reads_like_a_dict():
 def test_history_plot_draws_train_and_eval_curves(tmp_path):
     pytest.importorskip("matplotlib")
     h = History()
-    for e, (l, el) in enumerate([(2.0, 2.1), (1.0, 1.5), (0.5, 1.6)], start=1):
-        h.append(e, {"loss": l, "acc": 0.1 * e, "eval_loss": el, "eval_acc": 0.05 * e})
+    for e, (loss, eval_loss) in enumerate([(2.0, 2.1), (1.0, 1.5), (0.5, 1.6)], start=1):
+        h.append(e, {"loss": loss, "acc": 0.1 * e, "eval_loss": eval_loss, "eval_acc": 0.05 * e})
     fig = h.plot(tmp_path / "curves.png")
     assert (tmp_path / "curves.png").stat().st_size > 1000
     axes = fig.axes
