@@ -33,7 +33,7 @@ from ._functions.shape import (broadcast_to, cat, chunk, clone, concat, concaten
 from ._functions.activation import erf
 from . import cuda  # noqa: E402
 from ._random_generator import Generator  # noqa: E402
-from . import nn, optim, training, utils  # noqa: E402  (built on the Tensor API above)
+from . import models, nn, optim, training, utils  # noqa: E402  (built on the Tensor API above)
 from .autograd import Variable  # noqa: E402
 
 multiply, subtract, divide, negative = mul, sub, div, neg

@@ -144,7 +144,8 @@ class Tensor:
             if not requires_grad:
                 raise RuntimeError("you can only change requires_grad flags of leaf variables. "
                                    "If you want to use a computed variable in a subgraph that "
-                                   "doesn't require differentiation use var_no_grad = var.detach().")
+                                   "doesn't require differentiation use "
+                                   "var_no_grad = var.detach().")
             return self
         if requires_grad and self._data.dtype.kind != "f":
             raise RuntimeError(f"requires_grad_: only Tensors of floating point dtype can require "

@@ -489,7 +489,7 @@ def test_torch_save_files_are_refused(tmp_path):
         pickle.dumps(torch.ones(2))
 
 
-# ---- what save refuses ----------------------------------------------------------------------------
+# ---- what save refuses ---------------------------------------------------------------------------
 @pytest.mark.parametrize("obj, error, message", [
     ({"x": np.float32(1.0)}, TypeError, "numpy.float32 at x"),
     ({"x": [1, {2, 3}]}, TypeError, "builtins.set at x.1"),

@@ -1,8 +1,8 @@
 """Automatic differentiation: `backward`, `grad`, custom `Function`s and gradient checks."""
 from __future__ import annotations
 
-from ..backends import device_guard
 from .._tensor import Tensor
+from ..backends import device_guard
 from .anomaly import detect_anomaly, set_detect_anomaly
 from .engine import run_backward
 from .function import BackwardNode, Function, FunctionCtx

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from .._dtype import from_numpy_dtype
 from .._grad_mode import set_grad_enabled
-from ..backends import device_guard
 from .._tensor import Tensor
+from ..backends import device_guard
 from . import anomaly as _anomaly
 from .function import BackwardNode
 

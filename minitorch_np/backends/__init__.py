@@ -10,8 +10,8 @@ import contextlib
 
 from .base import Backend
 from .cupy_backend import CupyBackend
-from .numpy_backend import NumpyBackend
 from .fake_backend import FakeGpuBackend
+from .numpy_backend import NumpyBackend
 
 _BACKENDS: dict[str, Backend] = {
     "cpu": NumpyBackend(),
@@ -20,7 +20,6 @@ _BACKENDS: dict[str, Backend] = {
 }
 
 from .device import device  # noqa: E402  (device() looks _BACKENDS up)
-
 
 _NO_GUARD = contextlib.nullcontext()
 

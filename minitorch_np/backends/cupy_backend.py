@@ -10,12 +10,12 @@ differences from NumPy that the ops layer has to respect (and ``CUPY_API`` below
 Multi-GPU rule (checked in CuPy's ``cupy/_core/_kernel.pyx``, ``_check_peer_access``): a CuPy
 kernel always runs on the *current* device and allocates its result there. If an argument lives
 on another device, CuPy 13 (the 12.x sources do the same) tries to enable peer-to-peer access
-between the two devices; when that works it only emits ``cupy._util.PerformanceWarning`` ("Peer access has been
-activated automatically") and the kernel reads the remote memory over the interconnect, and when
-the devices cannot access each other it raises ``ValueError`` ("... Peer access is unavailable
-between these devices"). Either way the result lands on the *current* device, not on the
-device of the inputs. So every op on ``cuda:N`` must run inside ``device_context(N)``; without
-it, results silently move to ``cuda:0`` (or the call fails).
+between the two devices; when that works it only emits ``cupy._util.PerformanceWarning`` ("Peer
+access has been activated automatically") and the kernel reads the remote memory over the
+interconnect, and when the devices cannot access each other it raises ``ValueError`` ("... Peer
+access is unavailable between these devices"). Either way the result lands on the *current*
+device, not on the device of the inputs. So every op on ``cuda:N`` must run inside
+``device_context(N)``; without it, results silently move to ``cuda:0`` (or the call fails).
 """
 from __future__ import annotations
 

@@ -373,7 +373,8 @@ class FakeNamespace:
 
     @staticmethod
     def asarray(a, dtype=None, order=None, *, copy=None):
-        """A FakeArray itself (cast if `dtype` differs); anything else copied to the current device."""
+        """A FakeArray itself (cast if `dtype` differs); anything else copied to the current
+        device."""
         if type(a) is FakeArray:
             if copy:
                 return _make(a._a.astype(a._a.dtype if dtype is None else dtype,

@@ -281,7 +281,8 @@ def test_binary_cross_entropy_at_zero_and_one(device):
     out.sum().backward()
     assert np.isfinite(to_host(p.grad)).all()
     with pytest.raises(RuntimeError, match="between 0 and 1"):
-        F.binary_cross_entropy(torch.tensor([1.5], device=device), torch.tensor([1.0], device=device))
+        F.binary_cross_entropy(torch.tensor([1.5], device=device),
+                               torch.tensor([1.0], device=device))
     with pytest.raises(ValueError, match="same size"):
         F.binary_cross_entropy(torch.rand(3, device=device), torch.rand(1, 3, device=device))
 
@@ -301,8 +302,9 @@ def test_bce_with_logits(device, reduction):
     module = nn.BCEWithLogitsLoss(weight=t64(w, device), pos_weight=t64(pw, device),
                                   reduction=reduction)
     np.testing.assert_allclose(to_host(module(xt, yt)), to_host(out))
-    f = lambda a, b: F.binary_cross_entropy_with_logits(
-        a, b, pos_weight=t64(pw, device), reduction=reduction)
+    def f(a, b):
+        return F.binary_cross_entropy_with_logits(
+            a, b, pos_weight=t64(pw, device), reduction=reduction)
     assert gradcheck(f, (xt, yt))
     assert gradgradcheck(f, (xt, yt))
     # without weights it is BCE of the sigmoid

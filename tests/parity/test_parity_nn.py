@@ -91,7 +91,8 @@ def test_load_state_dict_errors_match_pytorch():
     with pytest.raises(RuntimeError) as e_o:
         ours.load_state_dict(sd_o)
     # same sections, same key order; shapes print as lists here, torch.Size there
-    norm = lambda s: s.replace("torch.Size(", "").replace("minitorch_np.Size(", "")
+    def norm(s):
+        return s.replace("torch.Size(", "").replace("minitorch_np.Size(", "")
     lines_t = [norm(line) for line in str(e_t.value).split("\n")]
     lines_o = [norm(line).replace("[3, 5])", "[3, 5]") for line in str(e_o.value).split("\n")]
     assert lines_o[:3] == lines_t[:3]
@@ -335,7 +336,7 @@ def test_default_init_has_pytorchs_distribution(make):
     """Same bounds and same spread as PyTorch's layer of the same shape."""
     pt.manual_seed(0)
     ours, theirs = make(mt), make(pt)
-    for (n, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters()):
+    for (_n, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters()):
         a, b = to_host(p).astype(np.float64), q.detach().numpy().astype(np.float64)
         bound = 1 / math.sqrt(ours.in_features)
         assert np.abs(a).max() <= bound and np.abs(b).max() <= bound
