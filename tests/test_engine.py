@@ -163,6 +163,90 @@ def test_first_gradient_owns_its_memory(device):
     np.testing.assert_allclose(to_host(b.grad), [1.0, 1.0])
 
 
+# A leaf keeps a fresh gradient array as its .grad instead of copying it (engine._adopt),
+# but never memory that something else can still reach: each case below updates one
+# gradient in place and checks that nothing else changed.
+def _independent(mutated, *others_before):
+    before = [to_host(t).copy() for t in others_before]
+    mutated.add_(100.0)
+    return all(np.array_equal(to_host(t), b) for t, b in zip(others_before, before))
+
+
+def test_adopted_gradient_of_a_transposed_weight_is_contiguous_and_right(device):
+    x = leaf(np.arange(6.0).reshape(2, 3), device)
+    w = leaf(np.arange(12.0).reshape(4, 3) / 10, device)
+    g = np.arange(8.0).reshape(2, 4)
+    (x @ w.t()).backward(torch.tensor(g, device=device))
+    np.testing.assert_allclose(to_host(w.grad), g.T @ np.arange(6.0).reshape(2, 3))
+    np.testing.assert_allclose(to_host(x.grad), g @ (np.arange(12.0).reshape(4, 3) / 10))
+    assert w.grad.is_contiguous()
+    assert _independent(w.grad, x.grad)
+    (x @ w.t()).backward(torch.tensor(g, device=device))     # accumulates into the adopted
+    np.testing.assert_allclose(to_host(w.grad), 100 + 2 * g.T @ np.arange(6.0).reshape(2, 3))
+
+
+def test_one_gradient_passed_to_two_leaves(device):
+    a, b = leaf(np.ones((2, 3)), device), leaf(np.ones((2, 3)), device)
+    ((a + b) * 2.0).sum().backward()    # Add hands Mul's fresh array to both
+    assert _independent(a.grad, b.grad) and _independent(b.grad, a.grad)
+    c, d = leaf(np.ones((2, 3)), device), leaf(np.ones((3, 2)), device)
+    ((c + d.t()) * 2.0).sum().backward()    # d's through a transposing view
+    assert _independent(c.grad, d.grad) and _independent(d.grad, c.grad)
+
+
+def test_pieces_of_one_gradient_are_not_shared(device):
+    a, b = leaf([1.0, 2.0], device), leaf([3.0], device)
+    (torch.cat([a, b]) * 2.0).sum().backward()
+    assert _independent(a.grad, b.grad) and _independent(b.grad, a.grad)
+
+
+def test_the_callers_gradient_is_never_adopted(device):
+    x = leaf([1.0, 2.0], device)
+    upstream = torch.tensor([5.0, 6.0], dtype=torch.float64, device=device)
+    x.clone().backward(upstream)    # Clone passes the caller's array straight through
+    assert _independent(x.grad, upstream)
+    np.testing.assert_allclose(to_host(upstream), [5.0, 6.0])
+
+
+def test_a_gradient_a_hook_has_seen_is_not_adopted(device):
+    x = leaf([1.0, 2.0], device)
+    kept = []
+    h = x * 2.0
+    h.register_hook(kept.append)    # the hook keeps the gradient of h ...
+    h.clone().sum().backward()      # ... which Mul's backward scales into a fresh array
+    y = leaf([1.0, 2.0], device)
+    y.register_hook(kept.append)    # a leaf's hook keeps exactly what lands in .grad
+    (y * 3.0).sum().backward()
+    assert _independent(y.grad, kept[1])
+    np.testing.assert_allclose(to_host(kept[1]), [3.0, 3.0])
+
+
+def test_retained_and_leaf_gradients_are_independent(device):
+    x = leaf([1.0, 2.0], device)
+    h = x.clone()                   # Clone's backward passes h's gradient on to x unchanged
+    h.retain_grad()
+    (h * 3.0).sum().backward()
+    assert _independent(h.grad, x.grad) and _independent(x.grad, h.grad)
+
+
+def test_a_custom_functions_gradient_is_copied(device):
+    stash = {}
+
+    class Keep(Function):
+        @staticmethod
+        def forward(ctx, t):
+            return t * 1.0
+
+        @staticmethod
+        def backward(ctx, g):
+            stash["g"] = torch.ones_like(g)   # returned, and kept by the Function's author
+            return stash["g"]
+
+    x = leaf([1.0, 2.0], device)
+    Keep.apply(x).sum().backward()
+    assert _independent(x.grad, stash["g"])
+
+
 def test_grad_lands_only_on_leaves(device):
     x = leaf([1.0, 2.0], device)
     h = x * 2.0

@@ -27,6 +27,7 @@ class Matmul(Function):
         need_a, need_b = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
         ctx.save_for_backward(a if need_b else None, b if need_a else None)
         ctx.ndims = (a.ndim, b.ndim)
+        ctx.b_transposed = b.ndim == 2 and not b.flags.c_contiguous and b.flags.f_contiguous
         return ctx.xp.matmul(a, b)
 
     @staticmethod
@@ -45,7 +46,12 @@ class Matmul(Function):
                 ga = ga.squeeze(-2)
         if ctx.needs_input_grad[1]:
             a2 = a.unsqueeze(0) if a_ndim == 1 else a     # a row (1, n)
-            gb = a2.mT @ g
+            if ctx.b_transposed:
+                # b is a transposed view (as w.t() in x @ w.t()): compute the gradient in w's
+                # layout, (gᵀ a)ᵀ, so that w.grad is contiguous without a transposing copy
+                gb = (g.mT @ a2).mT
+            else:
+                gb = a2.mT @ g
             if b_ndim == 1:
                 gb = gb.squeeze(-1)
         return ga, gb

@@ -27,6 +27,8 @@ from .function import BackwardNode
 
 __all__ = ["run_backward"]
 
+_PACKAGE = __name__.split(".")[0] + "."  # built-in Functions live in this package
+
 
 def run_backward(roots, grad_roots, retain_graph: bool, create_graph: bool,
                  inputs=None, allow_unused: bool = False):
@@ -46,6 +48,9 @@ def run_backward(roots, grad_roots, retain_graph: bool, create_graph: bool,
             if t._requires_grad:
                 capture[_key(t._edge())] = None
 
+    # memory a leaf may not adopt as its .grad (see _adopt): here the root gradients,
+    # which the caller may hold
+    claimed = {id(_owner(g)) for g in grad_roots}
     buffers: dict = {}
     for (target, nr), g in zip(targets, grad_roots):
         _add_to_buffer(buffers, target, nr, g)
@@ -60,9 +65,10 @@ def run_backward(roots, grad_roots, retain_graph: bool, create_graph: bool,
             grads = buffers.pop(target, None)
             if isinstance(target, Tensor):
                 if grads is not None:
-                    _deliver_to_leaf(target, grads[0], capture, create_graph)
+                    _deliver_to_leaf(target, grads[0], capture, create_graph, claimed)
                 continue
-            _run_node(target, grads, buffers, deps, ready, capture, retain_graph, create_graph)
+            _run_node(target, grads, buffers, deps, ready, capture, retain_graph, create_graph,
+                      claimed)
 
     if capture is None:
         return None
@@ -116,35 +122,64 @@ def _run_hooks(tensor: Tensor, g: Tensor) -> Tensor:
     return g
 
 
-def _accumulate_grad(tensor: Tensor, g: Tensor, create_graph: bool) -> None:
+def _accumulate_grad(tensor: Tensor, g: Tensor, create_graph: bool, claimed=None) -> None:
     """``tensor.grad += g``: in place when no graph is kept, otherwise recorded."""
     with device_guard(tensor._device):
-        _accumulate_on_device(tensor, g, create_graph)
+        _accumulate_on_device(tensor, g, create_graph, claimed)
 
 
-def _accumulate_on_device(tensor: Tensor, g: Tensor, create_graph: bool) -> None:
+def _accumulate_on_device(tensor: Tensor, g: Tensor, create_graph: bool, claimed) -> None:
     if create_graph:
         tensor.grad = g if tensor.grad is None else tensor.grad + g
     elif tensor.grad is None:
-        # the incoming array may be shared (Add passes one gradient to both inputs), and users
-        # update .grad in place (clip_grad_norm_), so the stored gradient owns its memory
-        tensor.grad = Tensor._make(g._data.copy(), g._device)
+        # users update .grad in place (clip_grad_norm_, the next backward's +=), so the stored
+        # gradient must own its memory: g's own array when nothing else can reach it, else a copy
+        data = g._data if _adopt(g, claimed) else g._data.copy()
+        tensor.grad = Tensor._make(data, g._device)
     else:
         tensor.grad._data += g._data
         tensor.grad._version_counter.value += 1
 
 
-def _deliver_to_leaf(leaf: Tensor, g: Tensor, capture, create_graph: bool) -> None:
-    g = _run_hooks(leaf, g)
+def _owner(g: Tensor):
+    return g._device.backend.owner(g._data)
+
+
+def _adopt(g: Tensor, claimed) -> bool:
+    """May a leaf keep `g`'s array as its ``.grad``, saving a copy (PyTorch steals it too)?
+
+    Only when nothing else can reach that memory: it is a whole, writable, contiguous array
+    that no leaf has taken yet and that the caller, a hook or a user's ``Function`` never
+    saw (`claimed` holds those owners, by identity). Built-in backward formulas return
+    fresh arrays or views of their incoming gradient, and never write into their inputs.
+    """
+    if claimed is None:
+        return False
+    a = g._data
+    flags = a.flags
+    if not (flags.c_contiguous and flags.writeable):
+        return False
+    owner = _owner(g)
+    if getattr(owner, "size", -1) != a.size or id(owner) in claimed:
+        return False
+    claimed.add(id(owner))
+    return True
+
+
+def _deliver_to_leaf(leaf: Tensor, g: Tensor, capture, create_graph: bool, claimed) -> None:
+    if leaf._hooks:
+        claimed.add(id(_owner(g)))  # a hook may keep what it is given, or return its own
+        g = _run_hooks(leaf, g)
+        claimed.add(id(_owner(g)))
     if capture is not None:
         key = (id(leaf), 0)
         if key in capture:
             capture[key] = g
         return
-    _accumulate_grad(leaf, g, create_graph)
+    _accumulate_grad(leaf, g, create_graph, claimed)
 
 
-def _run_node(node, grads, buffers, deps, ready, capture, retain_graph, create_graph):
+def _run_node(node, grads, buffers, deps, ready, capture, retain_graph, create_graph, claimed):
     in_grads = None
     if grads is not None:
         if node._watch:
@@ -152,9 +187,12 @@ def _run_node(node, grads, buffers, deps, ready, capture, retain_graph, create_g
                 t = ref()
                 if t is None or grads[nr] is None:
                     continue
-                grads[nr] = _run_hooks(t, grads[nr])
+                if t._hooks:
+                    claimed.add(id(_owner(grads[nr])))
+                    grads[nr] = _run_hooks(t, grads[nr])
+                    claimed.add(id(_owner(grads[nr])))
                 if t._retains_grad and capture is None:
-                    _accumulate_grad(t, grads[nr], create_graph)
+                    _accumulate_grad(t, grads[nr], create_graph, claimed)
         if capture is not None:
             for nr, g in enumerate(grads):
                 key = (id(node), nr)
@@ -163,6 +201,9 @@ def _run_node(node, grads, buffers, deps, ready, capture, retain_graph, create_g
         if any(e is not None for e in node._edges):
             with device_guard(node.device):
                 in_grads = _call_backward(node, grads, create_graph)
+            if not node._forward_cls.__module__.startswith(_PACKAGE):
+                # a user's backward may return arrays it keeps: never adopt those
+                claimed.update(id(_owner(g)) for g in in_grads if isinstance(g, Tensor))
     if not retain_graph:
         node._release()
 

@@ -52,6 +52,13 @@ class Backend:
     def synchronize(self, index: int | None = None) -> None:
         """Wait for all queued work on the device (a no-op for synchronous backends)."""
 
+    def owner(self, array):
+        """The array that owns `array`'s memory (itself unless it is a view); compared by
+        identity only, so the engine can tell whether two gradients share memory."""
+        while getattr(array, "base", None) is not None:  # (a buffer's base may be bytes)
+            array = array.base
+        return array
+
     def index_add(self, target, index, values) -> None:
         """``target[index] += values`` where repeated indices accumulate (``ufunc.at``)."""
         self.xp.add.at(target, index, values)

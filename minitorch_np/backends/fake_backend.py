@@ -446,6 +446,13 @@ class FakeGpuBackend(Backend):
             raise RuntimeError(f"fakegpu:{index} does not exist: {DEVICE_COUNT} fake devices")
         return index
 
+    def owner(self, array):
+        # FakeArray.base makes a new wrapper on each access: follow the NumPy arrays inside
+        a = array._a
+        while getattr(a, "base", None) is not None:
+            a = a.base
+        return a
+
     def current_device(self) -> int:
         return _current()
 
