@@ -57,6 +57,45 @@ class Matmul(Function):
         return ga, gb
 
 
+class Linear(Function):
+    """y = x Wᵀ + b on a batch of rows x (*, in), W (out, in), b (out,) or None: one node.
+
+    The fully connected layer of lecture 000 ("Batch processing"), whose backward is again
+    two matrix products and a sum over the batch:
+
+        ∂L/∂x = g W        ∂L/∂W = gᵀ x        ∂L/∂b = Σₙ gₙ
+
+    (the batch dimensions of x and g flattened into one). The same as ``x @ W.t() + b``,
+    but one node instead of three, and ∂L/∂W comes out contiguous in W's own layout.
+    """
+
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, x, w, b):
+        need_x, need_w = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+        ctx.save_for_backward(x if need_w else None, w if need_x else None)
+        y = ctx.xp.matmul(x, w.T)
+        if b is not None:
+            y += b  # y is new; b has y's dtype and its last dimension (checked by linear)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad
+        gx = gw = gb = None
+        if need_x:
+            gx = g @ w
+        if need_w or need_b:
+            g2 = g.reshape(-1, g.shape[-1])        # (N, out), N = all batch elements
+            if need_w:
+                gw = g2.mT @ x.reshape(-1, x.shape[-1])
+            if need_b:
+                gb = g2.sum(0)
+        return gx, gw, gb
+
+
 def matmul(input, other):
     """The matrix product with broadcast batch dimensions; 1-D operands are vectors."""
     a, b = tensor_arg("matmul", input), tensor_arg("matmul", other, "other")

@@ -17,6 +17,7 @@ from .._functions.elementwise import where
 from .._functions.loss import (binary_cross_entropy, binary_cross_entropy_with_logits,
                                cross_entropy, huber_loss, l1_loss, mse_loss, nll_loss,
                                smooth_l1_loss)
+from .._functions.linalg import Linear
 from .._functions.operands import device_guard, tensor_arg
 from .._functions.shape import cat
 from .._tensor import Tensor, _wrap_dim
@@ -46,9 +47,16 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise RuntimeError(f"linear: input of shape {list(x.shape)} cannot be multiplied with "
                            f"weight of shape {list(w.shape)} (expected the last dimension of "
                            f"input to be in_features = {w.shape[-1]})")
+    b = None if bias is None else tensor_arg("linear", bias, "bias")
+    if (w.ndim == 2 and x._data.dtype == w._data.dtype and x._device is w._device
+            and (b is None or (b._data.shape == (w.shape[0],)
+                               and b._data.dtype == x._data.dtype and b._device is x._device))):
+        return Linear.apply(x, w, b)  # the usual case, as one node
+    # anything else (a 1-D weight, a broadcast bias, mixed dtypes or devices) is composed,
+    # so that matmul and add check it and raise their errors
     out = x @ (w.mT if w.ndim == 2 else w)
-    if bias is not None:
-        out = out + tensor_arg("linear", bias, "bias")
+    if b is not None:
+        out = out + b
     return out
 
 
