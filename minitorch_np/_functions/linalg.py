@@ -27,7 +27,8 @@ class Matmul(Function):
         need_a, need_b = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
         ctx.save_for_backward(a if need_b else None, b if need_a else None)
         ctx.ndims = (a.ndim, b.ndim)
-        ctx.b_transposed = b.ndim == 2 and not b.flags.c_contiguous and b.flags.f_contiguous
+        # b a transposed view (as w.t() in x @ w.t()): see backward
+        ctx.b_transposed = need_b and b.ndim == 2 and b.strides[0] < b.strides[1]
         return ctx.xp.matmul(a, b)
 
     @staticmethod

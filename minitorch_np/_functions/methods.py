@@ -13,6 +13,7 @@ from . import inplace as P
 from . import linalg as L
 from . import reduction as R
 from . import shape as S
+from .operands import as_operand
 
 METHODS = {
     # arithmetic and math
@@ -60,8 +61,11 @@ def _swapped(fn):
     return reflected
 
 
+def _matmul(self, other):
+    return L.matmul(self, as_operand("matmul", other))
+
+
 def _rmatmul(self, other):
-    from .operands import as_operand
     return L.matmul(as_operand("matmul", other), self)
 
 
@@ -73,7 +77,7 @@ OPERATORS = {
     "__floordiv__": E.floor_divide, "__rfloordiv__": _swapped(E.floor_divide),
     "__mod__": E.remainder, "__rmod__": _swapped(E.remainder),
     "__pow__": E.pow, "__rpow__": _swapped(E.pow), "__ipow__": P.pow_,
-    "__matmul__": lambda self, other: L.matmul(self, _matmul_operand(other)),
+    "__matmul__": _matmul,
     "__rmatmul__": _rmatmul,
     "__neg__": E.neg, "__pos__": lambda self: self, "__abs__": E.abs,
     "__eq__": E.eq, "__ne__": E.ne, "__lt__": E.lt, "__le__": E.le, "__gt__": E.gt,
@@ -83,11 +87,6 @@ OPERATORS = {
     "__xor__": E.bitwise_xor, "__rxor__": _swapped(E.bitwise_xor),
     "__invert__": E.bitwise_not,
 }
-
-
-def _matmul_operand(other):
-    from .operands import as_operand
-    return as_operand("matmul", other)
 
 
 PROPERTIES = {
