@@ -56,6 +56,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     # so that matmul and add check it and raise their errors
     out = x @ (w.mT if w.ndim == 2 else w)
     if b is not None:
+        if b._data.dtype != out._data.dtype:
+            raise RuntimeError(f"linear: expected the bias to have the input's dtype, got a "
+                               f"{b.dtype} bias for a {out.dtype} input")
         out = out + b
     return out
 

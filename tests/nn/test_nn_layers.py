@@ -59,6 +59,37 @@ def test_linear_gradcheck(device):
     assert gradcheck(lambda x, w: F.linear(x, w), (rand64(2, 3, 3, device=device), m.weight))
 
 
+@pytest.mark.parametrize("needs", [(True, False, False), (False, True, False),
+                                   (False, False, True), (True, True, True)])
+@pytest.mark.parametrize("shape", [(3,), (4, 3), (2, 2, 3)])
+def test_linear_node_gradients_by_closed_form(device, shape, needs):
+    # one Linear node: ∂L/∂x = g W, ∂L/∂W = gᵀ x, ∂L/∂b = Σ g (batch dims flattened)
+    rng = np.random.default_rng(0)
+    xv, wv, bv = rng.normal(size=shape), rng.normal(size=(2, 3)), rng.normal(size=2)
+    gv = rng.normal(size=shape[:-1] + (2,))
+    x, w, b = (torch.tensor(v, device=device, requires_grad=n)
+               for v, n in zip((xv, wv, bv), needs))
+    y = F.linear(x, w, b)
+    assert type(y.grad_fn).__name__ == "LinearBackward0"
+    y.backward(torch.tensor(gv, device=device))
+    g2, x2 = gv.reshape(-1, 2), xv.reshape(-1, 3)
+    for t, n, ref in ((x, needs[0], gv @ wv), (w, needs[1], g2.T @ x2), (b, needs[2], g2.sum(0))):
+        if n:
+            np.testing.assert_allclose(to_host(t.grad), ref, rtol=1e-12, atol=1e-12)
+        else:
+            assert t.grad is None
+
+
+def test_linear_odd_arguments_are_composed_and_checked(device):
+    x, w = rand64(4, 3, device=device), rand64(2, 3, device=device)
+    b = rand64(1, 2, device=device)          # a broadcast bias: x Wᵀ + b as two ops
+    assert gradcheck(lambda x, w, b: F.linear(x, w, b), (x, w, b))
+    with pytest.raises(RuntimeError, match=r"\(4, 2\) and \(3,\)"):
+        F.linear(x, w, rand64(3, device=device))            # a bias of the wrong size
+    with pytest.raises(RuntimeError, match="linear: .*float32 bias.*float64"):
+        F.linear(x, w, torch.zeros(2, device=device))       # or dtype: never promoted
+
+
 def test_linear_errors():
     m = nn.Linear(3, 2)
     with pytest.raises(RuntimeError, match="in_features = 3"):
