@@ -195,7 +195,10 @@ def getitem(input, key):
         if basic and Ellipsis not in key:  # x[0, ...] is a 0-d view where x[0] is a copy
             key = key + (Ellipsis,)
     try:
-        out = GetItem.apply(x, key, basic)
+        if basic and not x._requires_grad:  # a view, and nothing to record: skip the Function
+            out = Tensor._make(x._data[key], x._device)
+        else:
+            out = GetItem.apply(x, key, basic)
     except IndexError as e:
         raise IndexError(f"index: {e} (indexing a tensor of shape {list(x.shape)})") from None
     if basic:  # basic indexing always gives a view: it shares the version counter

@@ -262,6 +262,12 @@ def copy_(self, src, non_blocking: bool = False):
 
 def setitem(self, key, value):
     """``self[key] = value``: recorded when the graph is, like every in-place op."""
+    if (type(key) is int and type(value) is Tensor and value._device is self._device
+            and value._data.dtype == self._data.dtype
+            and not (self._requires_grad or value._requires_grad)):
+        # the lecture's y[k] = w.mv(x[k]): nothing to record, convert or promote
+        _write_row(self, key, value)
+        return
     value = as_operand("index_put", value)
     if isinstance(value, Tensor) and value._device is not self._device:
         raise RuntimeError(f"index_put: value on {value._device} cannot be written into a "
@@ -289,6 +295,16 @@ def setitem(self, key, value):
     except (ValueError, IndexError) as e:
         raise type(e)(f"index_put: {e} (tensor of shape {list(self.shape)}, value of shape "
                       f"{list(value.shape) if isinstance(value, Tensor) else '()'})") from None
+    self._version_counter.value += 1
+
+
+def _write_row(self: Tensor, k: int, value: Tensor) -> None:
+    try:
+        with device_guard(self):
+            self._data[k] = value._data
+    except (ValueError, IndexError) as e:
+        raise type(e)(f"index_put: {e} (tensor of shape {list(self.shape)}, value of shape "
+                      f"{list(value.shape)})") from None
     self._version_counter.value += 1
 
 
