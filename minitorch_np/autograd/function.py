@@ -23,7 +23,8 @@ saved values are released after backward unless ``retain_graph=True``.
 """
 from __future__ import annotations
 
-from .._grad_mode import is_grad_enabled, no_grad
+from .._grad_mode import _state as _grad_state
+from .._grad_mode import no_grad
 from .._tensor import Tensor
 from . import anomaly as _anomaly
 
@@ -160,9 +161,11 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run forward on `args` and record the node when gradients are needed."""
+        # one pass over the arguments: their device, which need gradients, their arrays
         device = None
         record = False
         needs = []
+        raw = []
         for a in args:
             if isinstance(a, Tensor):
                 if device is None:
@@ -173,17 +176,18 @@ class Function:
                         f"found at least two devices, {device} and {a._device}")
                 needs.append(a._requires_grad)
                 record = record or a._requires_grad
+                raw.append(a._data)
             else:
                 needs.append(False)
+                raw.append(a)
         if device is None:
             raise TypeError(f"{cls.__name__}.apply: expected at least one Tensor argument")
-        record = record and is_grad_enabled()
+        record = record and _grad_state.enabled
 
         ctx = cls._backward_cls()
         ctx.device = device
         ctx.needs_input_grad = tuple(needs)  # a tuple, as PyTorch's, already in forward
         if cls._array_forward:
-            raw = [a._data if isinstance(a, Tensor) else a for a in args]
             if device.index:
                 with device.backend.device_context(device.index):
                     out = cls.forward(ctx, *raw, **kwargs)
@@ -195,26 +199,25 @@ class Function:
                 out = cls.forward(ctx, *args, **kwargs)
             raw = args
             returned = out if isinstance(out, tuple) else (out,)
+        if ctx.output_device is not None:
+            device = ctx.output_device
         single = not isinstance(out, tuple)
-        if single and returned is None:
-            if ctx.output_device is not None:
-                device = ctx.output_device
-            if not record:
-                return Tensor._make(out, device)
+        if single and returned is None and not record:
+            return Tensor._make(out, device)  # the common case: one array, nothing to record
         outs = (out,) if single else out
         if returned is not None:
             outs = tuple(o._data if isinstance(o, Tensor) else o for o in outs)
-        if ctx.output_device is not None:
-            device = ctx.output_device
         if not record:
             results = tuple(Tensor._make(o, device) for o in outs)
             return results[0] if single else results
 
         results = []
+        output_meta = []
         for i, o in enumerate(outs):
             differentiable = o.dtype.kind == "f"
             results.append(Tensor._make(o, device, differentiable,
                                         ctx if differentiable else None, i))
+            output_meta.append((o.shape, o.dtype))
         edges, meta = [], []
         for a, n in zip(args, needs):
             if n:
@@ -223,12 +226,11 @@ class Function:
             else:
                 edges.append(None)
                 meta.append(None)
-        ctx._edges, ctx._input_meta = edges, meta
-        ctx._output_meta = [(o.shape, o.dtype) for o in outs]
+        ctx._edges, ctx._input_meta, ctx._output_meta = edges, meta, output_meta
         if ctx._to_save is not None:
             ctx._saved = _resolve_saved(ctx._to_save, args, raw, outs, returned, results)
             ctx._to_save = None
-        if _anomaly.is_enabled():
+        if _anomaly._state.enabled:
             ctx._anomaly_trace = _anomaly.current_stack()
         return results[0] if single else tuple(results)
 
