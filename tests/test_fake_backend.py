@@ -321,3 +321,20 @@ def test_backend_basics(backend):
     assert backend.device_index(a) == 1 and a.device == backend.device_context(1)
     assert "NumPy" in backend.blas_info()
     backend.synchronize()
+
+
+def test_flags_are_cupys_three_and_owner_follows_views(backend, xp):
+    # cupy.ndarray.flags has c_contiguous, f_contiguous and owndata only: code that asks a
+    # device array for .flags.writeable must fail here as it would on a GPU
+    a = xp.ones((3, 4), dtype=np.float32)
+    assert a.flags.c_contiguous and not a.flags.f_contiguous and a.flags["OWNDATA"]
+    t = a.T
+    assert t.flags.f_contiguous and not t.flags.c_contiguous and not t.flags.owndata
+    assert not hasattr(a.flags, "writeable")
+    with pytest.raises(KeyError, match="not defined for cupy.ndarray.flags"):
+        a.flags["WRITEABLE"]
+    # owner: the same object for an array and every view of it, compared by identity
+    assert backend.owner(t) is backend.owner(a[1:]) is backend.owner(a)
+    assert backend.owner(xp.ones(3)) is not backend.owner(a)
+    assert backend.is_writable(a)
+    assert not backend.is_writable(xp.broadcast_to(xp.ones(1), (4,)))

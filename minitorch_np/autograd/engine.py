@@ -156,10 +156,10 @@ def _adopt(g: Tensor, claimed) -> bool:
     if claimed is None:
         return False
     a = g._data
-    flags = a.flags
-    if not (flags.c_contiguous and flags.writeable):
+    backend = g._device.backend
+    if not (a.flags.c_contiguous and backend.is_writable(a)):
         return False
-    owner = _owner(g)
+    owner = backend.owner(a)
     if getattr(owner, "size", -1) != a.size or id(owner) in claimed:
         return False
     claimed.add(id(owner))

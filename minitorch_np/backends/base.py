@@ -59,6 +59,10 @@ class Backend:
             array = array.base
         return array
 
+    def is_writable(self, array) -> bool:
+        """May `array`'s memory be written (NumPy marks broadcast views read-only)?"""
+        return array.flags.writeable
+
     def index_add(self, target, index, values) -> None:
         """``target[index] += values`` where repeated indices accumulate (``ufunc.at``)."""
         self.xp.add.at(target, index, values)

@@ -225,6 +225,11 @@ class CupyBackend(Backend):
         device = cp.cuda.Device() if index is None else cp.cuda.Device(self._check_index(index))
         device.synchronize()
 
+    def is_writable(self, array) -> bool:
+        # cupy.ndarray.flags has only c_contiguous, f_contiguous and owndata
+        # (cupy/_core/flags.pyx): CuPy has no read-only arrays
+        return True
+
     # ---- scatter-add -----------------------------------------------------------------------
     def index_add(self, target, index, values) -> None:
         """``target[index] += values`` in place, repeated indices accumulating.

@@ -156,6 +156,22 @@ class FakeDevice:
 _DEVICES = tuple(FakeDevice(i) for i in range(DEVICE_COUNT))
 
 
+class _Flags:
+    """``cupy.ndarray.flags``: only these three (cupy/_core/flags.pyx), no ``writeable``."""
+
+    __slots__ = ("c_contiguous", "f_contiguous", "owndata")
+
+    def __init__(self, flags):
+        self.c_contiguous = flags.c_contiguous
+        self.f_contiguous = flags.f_contiguous
+        self.owndata = flags.owndata
+
+    def __getitem__(self, name):
+        if name not in ("C_CONTIGUOUS", "F_CONTIGUOUS", "OWNDATA"):
+            raise KeyError(f"{name} is not defined for cupy.ndarray.flags")
+        return getattr(self, name.lower())
+
+
 class FakeArray(NDArrayOperatorsMixin):
     """A NumPy array on a fake device; behaves like ``cupy.ndarray`` (see the module docstring)."""
 
@@ -243,7 +259,7 @@ class FakeArray(NDArrayOperatorsMixin):
     itemsize = property(lambda self: self._a.itemsize)
     nbytes = property(lambda self: self._a.nbytes)
     strides = property(lambda self: self._a.strides)
-    flags = property(lambda self: self._a.flags)
+    flags = property(lambda self: _Flags(self._a.flags))
     T = property(lambda self: _make(self._a.T, self._dev))
     mT = property(lambda self: _make(self._a.mT, self._dev))
     real = property(lambda self: _make(self._a.real, self._dev))
@@ -458,6 +474,10 @@ class FakeGpuBackend(Backend):
 
     def device_context(self, index: int):
         return _DEVICES[self._index(index)]
+
+    def is_writable(self, array) -> bool:
+        # CuPy has no read-only arrays; this fake stores NumPy's, which may be (broadcasts)
+        return array._a.flags.writeable
 
     def is_array(self, obj) -> bool:
         return type(obj) is FakeArray
