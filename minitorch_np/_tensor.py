@@ -57,7 +57,7 @@ class Tensor:
     """
 
     __slots__ = ("_data", "_device", "_requires_grad", "_grad", "grad_fn", "_output_nr",
-                 "_version_counter", "_base", "_hooks", "_retains_grad", "__weakref__")
+                 "_counter", "_base", "_hooks", "_retains_grad", "__weakref__")
 
     # ``ndarray + tensor`` must reach Tensor.__radd__, not NumPy's elementwise loop
     __array_ufunc__ = None
@@ -91,11 +91,23 @@ class Tensor:
         t._grad = None
         t.grad_fn = grad_fn
         t._output_nr = output_nr
-        t._version_counter = _VersionCounter()
+        t._counter = None  # made when first asked for: most tensors never are
         t._base = None
         t._hooks = None
         t._retains_grad = False
         return t
+
+    @property
+    def _version_counter(self) -> _VersionCounter:
+        """The in-place version counter (shared by views: assigning one shares it)."""
+        counter = self._counter
+        if counter is None:
+            counter = self._counter = _VersionCounter()
+        return counter
+
+    @_version_counter.setter
+    def _version_counter(self, counter: _VersionCounter) -> None:
+        self._counter = counter
 
     def _edge(self):
         """Where a gradient for this tensor goes: its node and output slot, or itself."""
@@ -454,7 +466,7 @@ def _init(t: Tensor, data, device, requires_grad, grad_fn, output_nr) -> None:
     t._grad = None
     t.grad_fn = grad_fn
     t._output_nr = output_nr
-    t._version_counter = _VersionCounter()
+    t._counter = None
     t._base = None
     t._hooks = None
     t._retains_grad = False

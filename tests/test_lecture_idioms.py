@@ -32,6 +32,39 @@ def test_batch_product_equals_the_per_sample_loop(device):
                                to_host(w).astype(np.float64).T, rtol=1e-4, atol=1e-4)
 
 
+def test_the_loop_s_shortcuts_behave_as_the_general_ops(device):
+    # x[k], w.mv(v) and y[k] = row skip the Function machinery when nothing is recorded: the
+    # results, views, version counters and errors must be those of the general path
+    dev = torch.device(device)
+    x = torch.arange(6.0, device=dev).reshape(2, 3)
+    row = x[-1]
+    assert row._base is x._base and to_host(row).tolist() == [3.0, 4.0, 5.0]
+    x.add_(1)  # an in-place change of x is seen by its row view and counted for both
+    assert row._version == x._version == 1 and to_host(row).tolist() == [4.0, 5.0, 6.0]
+    with pytest.raises(IndexError, match=r"index 2 is out of bounds.*shape \[2, 3\]"):
+        x[2]
+    w = torch.ones(3, 3, device=dev)
+    assert to_host(w.mv(row)).tolist() == [15.0, 15.0, 15.0]
+    with pytest.raises(RuntimeError, match=r"mv: expected a 2-D matrix and a 1-D vector"):
+        w.mv(x)
+    with pytest.raises(RuntimeError, match=r"shapes \[3, 3\] and \[4\] cannot be multiplied"):
+        w.mv(torch.ones(4, device=dev))
+    with pytest.raises(RuntimeError, match="same dtype"):
+        w.mv(torch.ones(3, dtype=torch.float64, device=dev))
+    y = torch.zeros(2, 3, device=dev)
+    y[1] = w.mv(row)
+    assert y._version == 1 and to_host(y).tolist() == [[0.0] * 3, [15.0] * 3]
+    with pytest.raises(ValueError, match=r"index_put: .*shape \[2, 3\], value of shape \[4\]"):
+        y[0] = torch.ones(4, device=dev)
+    assert y._version == 1  # nothing written, nothing counted
+    # with an input that requires grad, the same lines record the graph
+    wg = torch.ones(3, 3, device=dev, requires_grad=True)
+    out = wg.mv(x[0])
+    assert out.grad_fn is not None
+    out.sum().backward()
+    np.testing.assert_allclose(to_host(wg.grad), np.tile([1.0, 2.0, 3.0], (3, 1)))
+
+
 def test_empty_normal_shapes(device):
     x = torch.empty(250, 100, device=torch.device(device)).normal_()
     assert x.shape == (250, 100) and x.dtype is torch.float32

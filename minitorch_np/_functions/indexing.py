@@ -186,6 +186,16 @@ def _check_bounds(x: Tensor, key: list) -> None:
 
 
 def getitem(input, key):
+    if type(key) is int and isinstance(input, Tensor) and not input._requires_grad:
+        data = input._data
+        if data.ndim > 1 and -len(data) <= key < len(data):
+            # the lecture's x[k], a row of a matrix: a view, nothing to record or convert
+            # (and as few Python objects touched as can be: in the lecture's loop this runs
+            # between matrix products that sweep the caches)
+            out = Tensor._make(data[key], input._device)
+            out._counter = input._counter or input._version_counter  # the property makes one
+            out._base = input if input._base is None else input._base
+            return out
     x = tensor_arg("index", input)
     if type(key) is int or type(key) is slice and (key.step is None or key.step > 0):
         # the common x[k] and x[a:b]: nothing to convert

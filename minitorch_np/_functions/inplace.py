@@ -266,7 +266,16 @@ def setitem(self, key, value):
             and value._data.dtype == self._data.dtype
             and not (self._requires_grad or value._requires_grad)):
         # the lecture's y[k] = w.mv(x[k]): nothing to record, convert or promote
-        _write_row(self, key, value)
+        try:
+            if self._device.index:
+                with device_guard(self):
+                    self._data[key] = value._data
+            else:
+                self._data[key] = value._data
+        except (ValueError, IndexError) as e:
+            raise type(e)(f"index_put: {e} (tensor of shape {list(self.shape)}, value of "
+                          f"shape {list(value.shape)})") from None
+        (self._counter or self._version_counter).value += 1  # (the property makes one)
         return
     value = as_operand("index_put", value)
     if isinstance(value, Tensor) and value._device is not self._device:
@@ -295,16 +304,6 @@ def setitem(self, key, value):
     except (ValueError, IndexError) as e:
         raise type(e)(f"index_put: {e} (tensor of shape {list(self.shape)}, value of shape "
                       f"{list(value.shape) if isinstance(value, Tensor) else '()'})") from None
-    self._version_counter.value += 1
-
-
-def _write_row(self: Tensor, k: int, value: Tensor) -> None:
-    try:
-        with device_guard(self):
-            self._data[k] = value._data
-    except (ValueError, IndexError) as e:
-        raise type(e)(f"index_put: {e} (tensor of shape {list(self.shape)}, value of shape "
-                      f"{list(value.shape)})") from None
     self._version_counter.value += 1
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from .._tensor import Tensor
 from ..autograd.function import Function
-from .operands import broadcast_shapes, device_guard, tensor_arg
+from .operands import broadcast_shapes, tensor_arg
 
 
 class Matmul(Function):
@@ -130,17 +130,20 @@ def mm(input, mat2):
 
 def mv(input, vec):
     """Matrix × vector."""
+    if isinstance(input, Tensor) and isinstance(vec, Tensor) and not input._device.index \
+            and input._device is vec._device and input._data.ndim == 2 \
+            and vec._data.ndim == 1 and input._data.dtype == vec._data.dtype \
+            and input._data.shape[1] == vec._data.shape[0] \
+            and not (input._requires_grad or vec._requires_grad):
+        # the lecture's loop: all checks hold and nothing is recorded, so skip the Function
+        # (as few Python objects touched as can be: see getitem)
+        dev = input._device
+        return Tensor._make(dev.backend.xp.matmul(input._data, vec._data), dev)
     a, v = tensor_arg("mv", input), tensor_arg("mv", vec, "vec")
     if a._data.ndim != 2 or v._data.ndim != 1:
         raise RuntimeError(f"mv: expected a 2-D matrix and a 1-D vector, got shapes "
                            f"{list(a.shape)} and {list(v.shape)}")
-    if a._device is v._device and a._data.dtype == v._data.dtype and \
-            a._data.shape[1] == v._data.shape[0]:  # all of matmul's checks hold
-        if a._requires_grad or v._requires_grad:
-            return Matmul.apply(a, v)
-        with device_guard(a):  # nothing to record (the lecture's loop): skip the Function
-            return Tensor._make(a._device.backend.xp.matmul(a._data, v._data), a._device)
-    return matmul(a, v)  # which reports what is wrong
+    return matmul(a, v)
 
 
 def bmm(input, mat2):

@@ -37,6 +37,9 @@ def as_operand(op: str, x):
 
 def binary(op: str, a, b):
     """Two operands of `op` on one device with one dtype; a Python scalar stays a scalar."""
+    if (isinstance(a, Tensor) and isinstance(b, Tensor) and a._device is b._device
+            and a._data.shape == b._data.shape and a._data.dtype == b._data.dtype):
+        return a, b  # the common case, first: nothing to convert, broadcast or promote
     a, b = as_operand(op, a), as_operand(op, b)
     ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
     if ta and tb:

@@ -19,6 +19,7 @@ their own and gradients of gradients can be taken.
 from __future__ import annotations
 
 from .._dtype import from_numpy_dtype
+from .._grad_mode import _state as _grad_state
 from .._grad_mode import set_grad_enabled
 from .._tensor import Tensor
 from ..backends import device_guard
@@ -26,8 +27,6 @@ from . import anomaly as _anomaly
 from .function import BackwardNode
 
 __all__ = ["run_backward"]
-
-_PACKAGE = __name__.split(".")[0] + "."  # built-in Functions live in this package
 
 
 def run_backward(roots, grad_roots, retain_graph: bool, create_graph: bool,
@@ -111,7 +110,17 @@ def _add_to_buffer(buffers: dict, target, nr: int, g) -> None:
     if buf is None:
         n = 1 if isinstance(target, Tensor) else len(target._output_meta)
         buf = buffers[target] = [None] * n
-    buf[nr] = g if buf[nr] is None else buf[nr] + g
+    buf[nr] = g if buf[nr] is None else _sum(buf[nr], g)
+
+
+def _sum(a: Tensor, b: Tensor) -> Tensor:
+    """Two gradients for one output: ``a + b``, on the arrays when no graph is recorded and
+    both already have one shape and dtype (as conformed gradients do)."""
+    x, y = a._data, b._data
+    if (not _grad_state.enabled and x.shape == y.shape and x.dtype == y.dtype
+            and a._device is b._device and not a._device.index):
+        return Tensor._make(x + y, a._device)
+    return a + b
 
 
 def _run_hooks(tensor: Tensor, g: Tensor) -> Tensor:
@@ -198,12 +207,15 @@ def _run_node(node, grads, buffers, deps, ready, capture, retain_graph, create_g
                 key = (id(node), nr)
                 if key in capture:
                     capture[key] = g
-        if any(e is not None for e in node._edges):
+        # (a node is recorded only when an input needs a gradient: it has an edge)
+        if node.device.index:
             with device_guard(node.device):
                 in_grads = _call_backward(node, grads, create_graph)
-            if not node._forward_cls.__module__.startswith(_PACKAGE):
-                # a user's backward may return arrays it keeps: never adopt those
-                claimed.update(id(_owner(g)) for g in in_grads if isinstance(g, Tensor))
+        else:
+            in_grads = _call_backward(node, grads, create_graph)
+        if not node._builtin:
+            # a user's backward may return arrays it keeps: never adopt those
+            claimed.update(id(_owner(g)) for g in in_grads if isinstance(g, Tensor))
     if not retain_graph:
         node._release()
 
@@ -235,7 +247,7 @@ def _call_backward(node, grads, create_graph):
     if len(out) < len(node._edges):
         raise RuntimeError(f"{node.name()}: backward returned {len(out)} gradients, but "
                            f"forward had {len(node._edges)} arguments")
-    if _anomaly.is_enabled():
+    if _anomaly._state.enabled:
         _anomaly.check_gradients(node, out)
     return out
 

@@ -30,11 +30,14 @@ from . import anomaly as _anomaly
 
 __all__ = ["Function", "BackwardNode", "FunctionCtx"]
 
+_PACKAGE = __name__.split(".")[0] + "."  # where the built-in Functions live
+
 
 class BackwardNode:
     """A node of the backward graph, and the ``ctx`` of its Function's forward."""
 
     _forward_cls: type = None  # the Function subclass, set by Function.__init_subclass__
+    _builtin = False           # a Function of this package (the engine trusts its backward)
 
     # Defaults live on the class: a node is made for every op, so __init__ sets nothing.
     needs_input_grad: tuple = ()
@@ -148,7 +151,8 @@ class Function:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls._backward_cls = type(f"{cls.__name__}Backward0", (BackwardNode,),
-                                 {"_forward_cls": cls, "__module__": cls.__module__})
+                                 {"_forward_cls": cls, "__module__": cls.__module__,
+                                  "_builtin": cls.__module__.startswith(_PACKAGE)})
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -161,7 +165,7 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run forward on `args` and record the node when gradients are needed."""
-        # one pass over the arguments: their device, which need gradients, their arrays
+        # one pass over the arguments: their device, whether any needs a gradient, their arrays
         device = None
         record = False
         needs = []
@@ -182,57 +186,81 @@ class Function:
                 raw.append(a)
         if device is None:
             raise TypeError(f"{cls.__name__}.apply: expected at least one Tensor argument")
-        record = record and _grad_state.enabled
-
         ctx = cls._backward_cls()
         ctx.device = device
-        ctx.needs_input_grad = tuple(needs)  # a tuple, as PyTorch's, already in forward
-        if cls._array_forward:
-            if device.index:
-                with device.backend.device_context(device.index):
-                    out = cls.forward(ctx, *raw, **kwargs)
-            else:
-                out = cls.forward(ctx, *raw, **kwargs)
-            returned = None
-        else:
+        # a tuple, as PyTorch's, already in forward (and under no_grad too, as there)
+        ctx.needs_input_grad = tuple(needs)
+        if record and _grad_state.enabled:
+            return _record(cls, ctx, args, raw, kwargs)
+        # nothing to record: the node is only forward's ctx, the outputs plain tensors
+        if not cls._array_forward:
             with no_grad():
                 out = cls.forward(ctx, *args, **kwargs)
-            raw = args
-            returned = out if isinstance(out, tuple) else (out,)
+            if isinstance(out, tuple):
+                return tuple([_unrecorded(o, device) for o in out])
+            return _unrecorded(out, device)
+        if device.index:
+            with device.backend.device_context(device.index):
+                out = cls.forward(ctx, *raw, **kwargs)
+        else:
+            out = cls.forward(ctx, *raw, **kwargs)
         if ctx.output_device is not None:
             device = ctx.output_device
-        single = not isinstance(out, tuple)
-        if single and returned is None and not record:
-            return Tensor._make(out, device)  # the common case: one array, nothing to record
-        outs = (out,) if single else out
-        if returned is not None:
-            outs = tuple(o._data if isinstance(o, Tensor) else o for o in outs)
-        if not record:
-            results = tuple(Tensor._make(o, device) for o in outs)
-            return results[0] if single else results
+        if type(out) is tuple:
+            return tuple([Tensor._make(o, device) for o in out])
+        return Tensor._make(out, device)
 
-        results = []
-        output_meta = []
-        for i, o in enumerate(outs):
-            differentiable = o.dtype.kind == "f"
-            results.append(Tensor._make(o, device, differentiable,
-                                        ctx if differentiable else None, i))
-            output_meta.append((o.shape, o.dtype))
-        edges, meta = [], []
-        for a, n in zip(args, needs):
-            if n:
-                edges.append((a.grad_fn, a._output_nr) if a.grad_fn is not None else (a, 0))
-                meta.append((a._data.shape, a._data.dtype))
-            else:
-                edges.append(None)
-                meta.append(None)
-        ctx._edges, ctx._input_meta, ctx._output_meta = edges, meta, output_meta
-        if ctx._to_save is not None:
-            ctx._saved = _resolve_saved(ctx._to_save, args, raw, outs, returned, results)
-            ctx._to_save = None
-        if _anomaly._state.enabled:
-            ctx._anomaly_trace = _anomaly.current_stack()
-        return results[0] if single else tuple(results)
+
+def _unrecorded(out, device) -> Tensor:
+    """A user Function's output, as a new tensor outside the graph."""
+    return Tensor._make(out._data if isinstance(out, Tensor) else out, device)
+
+
+def _record(cls, ctx, args, raw, kwargs):
+    """`Function.apply` when the graph is recorded: forward, then the node's edges, the
+    inputs' and outputs' shapes, and what forward saved."""
+    if cls._array_forward:
+        if ctx.device.index:
+            with ctx.device.backend.device_context(ctx.device.index):
+                out = cls.forward(ctx, *raw, **kwargs)
+        else:
+            out = cls.forward(ctx, *raw, **kwargs)
+        returned = None
+    else:
+        with no_grad():
+            out = cls.forward(ctx, *args, **kwargs)
+        raw = args
+        returned = out if isinstance(out, tuple) else (out,)
+    device = ctx.output_device if ctx.output_device is not None else ctx.device
+    single = not isinstance(out, tuple)
+    outs = (out,) if single else out
+    if returned is not None:
+        outs = tuple([o._data if isinstance(o, Tensor) else o for o in outs])
+    results = []
+    output_meta = []
+    i = 0
+    for o in outs:
+        dtype = o.dtype
+        differentiable = dtype.kind == "f"
+        results.append(Tensor._make(o, device, differentiable,
+                                    ctx if differentiable else None, i))
+        output_meta.append((o.shape, dtype))
+        i += 1
+    edges, meta = [], []
+    for a, n in zip(args, ctx.needs_input_grad):
+        if n:
+            edges.append((a, 0) if a.grad_fn is None else (a.grad_fn, a._output_nr))
+            meta.append((a._data.shape, a._data.dtype))
+        else:
+            edges.append(None)
+            meta.append(None)
+    ctx._edges, ctx._input_meta, ctx._output_meta = edges, meta, output_meta
+    if ctx._to_save is not None:
+        ctx._saved = _resolve_saved(ctx._to_save, args, raw, outs, returned, results)
+        ctx._to_save = None
+    if _anomaly._state.enabled:
+        ctx._anomaly_trace = _anomaly.current_stack()
+    return results[0] if single else tuple(results)
 
 
 def _resolve_saved(values, args, raw_args, outs, returned, results) -> tuple:
@@ -246,7 +274,8 @@ def _resolve_saved(values, args, raw_args, outs, returned, results) -> tuple:
             continue
         for a, r in zip(args, raw_args):
             if r is v and isinstance(a, Tensor):
-                saved.append(("input", a, a._version_counter, a._version_counter.value))
+                counter = a._version_counter
+                saved.append(("input", a, counter, counter.value))
                 break
         else:
             for i, o in enumerate(outs):
@@ -256,7 +285,8 @@ def _resolve_saved(values, args, raw_args, outs, returned, results) -> tuple:
                     break
             else:
                 if isinstance(v, Tensor):
-                    saved.append(("input", v, v._version_counter, v._version_counter.value))
+                    counter = v._version_counter
+                    saved.append(("input", v, counter, counter.value))
                 else:  # an array computed inside forward: a constant for double backward
                     device = results[0]._device
                     saved.append(("const", Tensor._make(v, device), None, 0))

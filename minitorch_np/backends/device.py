@@ -9,7 +9,9 @@ class device:
     device(type='cuda', index=1)
     """
 
-    __slots__ = ("type", "index", "_backend")
+    # backend: the backend object that owns arrays on this device (a plain attribute, not a
+    # property: it is read by every op)
+    __slots__ = ("type", "index", "backend")
 
     def __new__(cls, type_or_spec, index: int | None = None):
         if isinstance(type_or_spec, device):
@@ -39,14 +41,9 @@ class device:
         if cached is None:
             cached = object.__new__(cls)
             cached.type, cached.index = kind, index
-            cached._backend = _BACKENDS[kind]
+            cached.backend = _BACKENDS[kind]
             _CACHE[key] = cached
         return cached
-
-    @property
-    def backend(self):
-        """The backend object that owns arrays on this device."""
-        return self._backend
 
     def __repr__(self) -> str:
         if self.index is None:
