@@ -81,11 +81,27 @@ def _geometry(op: str, hw, kernel, dilation, pads, stride) -> tuple:
 
 
 # -- im2col and col2im ----------------------------------------------------------------------
-# The arrays here keep the batch as the *last* axis: (C, H, W, N) for images and
-# (C, kh, kw, out_h, out_w, N) for columns. A kernel offset's slice of the image is then
-# (C, out_h, out_w·N) with runs of out_w·N contiguous numbers (for stride 1): copying it is a
-# few long memcpy's instead of N·C·out_h short ones (on 4×4 maps, 4-5× faster), and
-# (C·kh·kw, out_h·out_w·N) is a free reshape: the matrix conv2d multiplies in one GEMM.
+# Two layouts of the columns, both (C·kh·kw, ·) matrices after a free reshape:
+#
+# * batch last, (C, kh, kw, out_h, out_w, N), from images kept as (C, H, W, N): a kernel
+#   offset's slice of the image is (C, out_h, out_w·N) with runs of out_w·N contiguous numbers
+#   (for stride 1), so copying it is a few long memcpy's instead of N·C·out_h short ones (on
+#   4×4 maps, 4-5× faster). The price: images and outputs are transposed to and from
+#   (N, C, H, W), one channel at a time.
+# * batch first, (C, kh, kw, N, out_h, out_w), straight from the (N, C, H, W) input: runs of
+#   out_w numbers, and the output (O, N, out_h, out_w) goes back to (N, O, ·) in blocks of
+#   out_h·out_w contiguous numbers. On large maps (the lecture net's 24×24) the runs are long
+#   enough, and the transposes batch-last needs cost more than the copy it saves.
+#
+# `batch_last_layout` picks one from the size of the output maps (benchmarks/conv.py).
+BATCH_FIRST_MIN_POSITIONS = 400  # out_h·out_w from which the columns are batch-first
+
+
+def batch_last_layout(out_hw) -> bool:
+    """Whether columns of out_h × out_w positions are laid out batch-last (small maps)."""
+    return out_hw[0] * out_hw[1] < BATCH_FIRST_MIN_POSITIONS
+
+
 def to_batch_last(xp, x, pads=((0, 0), (0, 0))):
     """(N, C, H, W) → (C, H + top + bottom, W + left + right, N), zero-padded."""
     n, c, h, w = x.shape
@@ -114,40 +130,58 @@ def to_batch_first(xp, image, bias=None, out=None):
     return out
 
 
-def im2col_array(xp, x, kernel, dilation, pads, stride, out_hw):
-    """The columns of `x` (N, C, H, W): a contiguous (C, kh, kw, out_h, out_w, N) array.
+def im2col_array(xp, x, kernel, dilation, pads, stride, out_hw, batch_last=True):
+    """The columns of `x` (N, C, H, W): a contiguous (C, kh, kw, out_h, out_w, N) array, or
+    (C, kh, kw, N, out_h, out_w) when not `batch_last`.
 
     cols[c, i, j, p, q, n] = x_pad[n, c, p·sh + i·dh, q·sw + j·dw], one strided slice copy
     per kernel offset (i, j).
     """
-    c, n = x.shape[1], x.shape[0]
+    n, c = x.shape[:2]
     (kh, kw), (dh, dw), (sh, sw), (oh, ow) = kernel, dilation, stride, out_hw
-    image = to_batch_last(xp, x, pads)
-    cols = xp.empty((c, kh, kw, oh, ow, n), dtype=x.dtype)
+    if batch_last:
+        image = to_batch_last(xp, x, pads)
+        cols = xp.empty((c, kh, kw, oh, ow, n), dtype=x.dtype)
+    else:
+        image = _padded(xp, x, pads).transpose(1, 0, 2, 3)  # (C, N, H, W), a view
+        cols = xp.empty((c, kh, kw, n, oh, ow), dtype=x.dtype)
+    lead = (slice(None),) * (1 if batch_last else 2)  # the image's axes before H and W
     for i in range(kh):
         rows = _window(i, dh, sh, oh)
         for j in range(kw):
-            cols[:, i, j] = image[:, rows, _window(j, dw, sw, ow)]
+            cols[:, i, j] = image[lead + (rows, _window(j, dw, sw, ow))]
     return cols
 
 
-def col2im_array(xp, cols, hw, dilation, pads, stride, out=None):
-    """The adjoint of im2col: cols (C, kh, kw, out_h, out_w, N) summed into (N, C, H, W)
-    (into `out` if given).
+def col2im_array(xp, cols, hw, dilation, pads, stride, out=None, batch_last=True):
+    """The adjoint of im2col: cols (C, kh, kw, out_h, out_w, N), or (C, kh, kw, N, out_h,
+    out_w) when not `batch_last`, summed into (N, C, H, W) (into `out` if given).
 
     Every column entry is added to the input position it was copied from; where windows
     overlap the contributions accumulate (``+=`` on one strided slice per kernel offset).
     """
-    c, kh, kw, oh, ow, n = cols.shape
     (dh, dw), (sh, sw), ((pt, pb), (pl, pr)) = dilation, stride, pads
     h, w = hw
-    image = xp.zeros((c, h + pt + pb, w + pl + pr, n), dtype=cols.dtype)
+    if batch_last:
+        c, kh, kw, oh, ow, n = cols.shape
+        image = xp.zeros((c, h + pt + pb, w + pl + pr, n), dtype=cols.dtype)
+    else:
+        c, kh, kw, n, oh, ow = cols.shape
+        padded = xp.zeros((n, c, h + pt + pb, w + pl + pr), dtype=cols.dtype)
+        image = padded.transpose(1, 0, 2, 3)  # (C, N, H, W), a view
+    lead = (slice(None),) * (1 if batch_last else 2)  # the image's axes before H and W
     for i in range(kh):
         rows = _window(i, dh, sh, oh)
         for j in range(kw):
-            target = image[:, rows, _window(j, dw, sw, ow)]
+            target = image[lead + (rows, _window(j, dw, sw, ow))]
             xp.add(target, cols[:, i, j], out=target)
-    return to_batch_first(xp, image[:, pt:pt + h, pl:pl + w], out=out)
+    if batch_last:
+        return to_batch_first(xp, image[:, pt:pt + h, pl:pl + w], out=out)
+    inner = padded[:, :, pt:pt + h, pl:pl + w]
+    if out is None:
+        return inner if inner.shape == padded.shape else xp.ascontiguousarray(inner)
+    out[...] = inner
+    return out
 
 
 class Unfold(Function):
@@ -322,15 +356,23 @@ class Conv2d(Function):
         rows = channels * kernel[0] * kernel[1]
         w2 = weight.reshape(out_ch, -1)
         y = xp.empty((n, out_ch, oh, ow), dtype=x.dtype)
+        last = batch_last_layout((oh, ow))
         for start, stop in _chunks(n, rows * oh * ow * x.itemsize, ctx.device.type):
-            cols = im2col_array(xp, x[start:stop], kernel, dilation, pads, stride, (oh, ow))
-            cols = cols.reshape(rows, -1)
+            cols = im2col_array(xp, x[start:stop], kernel, dilation, pads, stride, (oh, ow),
+                                last).reshape(rows, -1)
             if groups == 1:
                 out = w2 @ cols
             else:
                 out = xp.matmul(_grouped(w2, groups), _grouped(cols, groups))
-            to_batch_first(xp, out.reshape(out_ch, oh, ow, stop - start), bias,
-                           out=y[start:stop])
+            if last:
+                to_batch_first(xp, out.reshape(out_ch, oh, ow, stop - start), bias,
+                               out=y[start:stop])
+            else:
+                out = out.reshape(out_ch, stop - start, oh, ow).transpose(1, 0, 2, 3)
+                if bias is None:
+                    y[start:stop] = out
+                else:
+                    xp.add(out, bias.reshape(-1, 1, 1), out=y[start:stop])
         ctx.args = (pads, stride, dilation, groups)
         ctx.save_for_backward(x, weight)
         return y
@@ -350,11 +392,16 @@ class Conv2d(Function):
         gx = xp.empty(x.shape, dtype=x.dtype) if needs[0] else None
         gw = xp.zeros(w2.shape, dtype=w2.dtype) if needs[1] else None
         gb = g.sum(axis=(0, 2, 3)) if needs[2] else None
+        last = batch_last_layout((oh, ow))
         for start, stop in _chunks(n, rows * oh * ow * x.itemsize, ctx.device.type):
-            g2 = to_batch_last(xp, g[start:stop]).reshape(out_ch, -1)  # (O, L·chunk)
+            if last:
+                g2 = to_batch_last(xp, g[start:stop]).reshape(out_ch, -1)  # (O, L·chunk)
+            else:
+                g2 = xp.ascontiguousarray(g[start:stop].transpose(1, 0, 2, 3)).reshape(out_ch,
+                                                                                       -1)
             if needs[1]:
                 cols = im2col_array(xp, x[start:stop], kernel, dilation, pads, stride,
-                                    (oh, ow)).reshape(rows, -1)
+                                    (oh, ow), last).reshape(rows, -1)
                 if groups == 1:
                     gw += g2 @ cols.T
                 else:
@@ -367,8 +414,10 @@ class Conv2d(Function):
                 else:
                     dcols = xp.matmul(_grouped(w2, groups).transpose(0, 2, 1),
                                       _grouped(g2, groups))
-                dcols = dcols.reshape((channels,) + tuple(kernel) + (oh, ow, stop - start))
-                col2im_array(xp, dcols, (h, w), dilation, pads, stride, out=gx[start:stop])
+                tail = (oh, ow, stop - start) if last else (stop - start, oh, ow)
+                dcols = dcols.reshape((channels,) + tuple(kernel) + tail)
+                col2im_array(xp, dcols, (h, w), dilation, pads, stride, out=gx[start:stop],
+                             batch_last=last)
         if gw is not None:
             gw = gw.reshape(weight.shape)
         wrap = lambda a: None if a is None else Tensor._make(a, ctx.device)  # noqa: E731

@@ -17,6 +17,16 @@ from minitorch_np.autograd import gradcheck, gradgradcheck
 from minitorch_np.nn import functional as F
 
 
+@pytest.fixture(autouse=True, params=["batch-last columns", "batch-first columns"])
+def columns_layout(request, monkeypatch):
+    """Every test of this file runs with both layouts of Conv2d's columns (chosen by the
+    size of the output maps, so small test shapes would otherwise see only batch-last)."""
+    from minitorch_np._functions import conv as conv_functions
+    threshold = 10 ** 9 if request.param == "batch-last columns" else 1
+    monkeypatch.setattr(conv_functions, "BATCH_FIRST_MIN_POSITIONS", threshold)
+    return request.param
+
+
 # -- naive references (loops over every output element) -------------------------------------
 def pair(v):
     return tuple(v) if isinstance(v, tuple | list) else (v, v)
