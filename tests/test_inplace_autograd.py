@@ -96,6 +96,19 @@ def test_modifying_a_saved_constant_raises(device):
         y.backward()
 
 
+def test_modifying_a_view_made_after_forward_of_a_saved_input_raises(device):
+    # the saved tensor had no version counter yet (tensors get one when first changed in
+    # place or viewed): the view made later shares the new one, and backward still sees it
+    x = leaf(XS, device)
+    c = const([1.0, 2.0, 3.0], device)
+    y = (x * c).sum()
+    view = c[1:]
+    view.mul_(3.0)
+    assert c._version == 1
+    with pytest.raises(RuntimeError, match="is at version 1; expected version 0"):
+        y.backward()
+
+
 def test_modifying_a_saved_output_raises(device):
     x = leaf(XS, device)
     e = x.exp()                     # Exp saves its output

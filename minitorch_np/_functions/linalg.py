@@ -99,7 +99,10 @@ class Linear(Function):
 
 def matmul(input, other):
     """The matrix product with broadcast batch dimensions; 1-D operands are vectors."""
-    a, b = tensor_arg("matmul", input), tensor_arg("matmul", other, "other")
+    if isinstance(input, Tensor) and isinstance(other, Tensor):
+        a, b = input, other
+    else:
+        a, b = tensor_arg("matmul", input), tensor_arg("matmul", other, "other")
     if a._device is not b._device:
         raise RuntimeError(f"matmul: expected all tensors to be on the same device, but found "
                            f"at least two devices, {a._device} and {b._device}")

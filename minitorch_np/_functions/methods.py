@@ -13,6 +13,7 @@ from . import inplace as P
 from . import linalg as L
 from . import reduction as R
 from . import shape as S
+from .._tensor import Tensor
 from .operands import as_operand
 
 METHODS = {
@@ -62,7 +63,7 @@ def _swapped(fn):
 
 
 def _matmul(self, other):
-    return L.matmul(self, as_operand("matmul", other))
+    return L.matmul(self, other if isinstance(other, Tensor) else as_operand("matmul", other))
 
 
 def _rmatmul(self, other):

@@ -53,10 +53,7 @@ class BackwardNode:
     _anomaly_trace = None
 
     # -- for forward --------------------------------------------------------------------
-    @property
-    def xp(self):
-        """The array module of the device this op runs on."""
-        return self.device.backend.xp
+    xp = None  # the array module of the device this op runs on (set by apply)
 
     def save_for_backward(self, *values) -> None:
         """Keep inputs, outputs or constants for backward (arrays in built-in ops)."""
@@ -74,6 +71,8 @@ class BackwardNode:
                 "time or if you need to access saved tensors after calling backward.")
         out = []
         for kind, value, counter, version in self._saved or ():
+            if kind == "input":  # a tensor's counter, made when it was first changed in place
+                counter = value._counter
             if counter is not None and counter.value != version:
                 # an output is saved as (output_nr, array), an input as its Tensor
                 t = Tensor._make(value[1], self.device) if kind == "output" else value
@@ -188,6 +187,7 @@ class Function:
             raise TypeError(f"{cls.__name__}.apply: expected at least one Tensor argument")
         ctx = cls._backward_cls()
         ctx.device = device
+        ctx.xp = device.backend.xp
         # a tuple, as PyTorch's, already in forward (and under no_grad too, as there)
         ctx.needs_input_grad = tuple(needs)
         if record and _grad_state.enabled:
@@ -264,7 +264,13 @@ def _record(cls, ctx, args, raw, kwargs):
 
 
 def _resolve_saved(values, args, raw_args, outs, returned, results) -> tuple:
-    """Map what forward saved back to input Tensors, output markers or constants."""
+    """Map what forward saved back to input Tensors, output markers or constants.
+
+    Each entry is (kind, value, version counter, its value now). An input's counter is
+    looked up on the tensor when backward checks it (it may not exist yet: tensors get one
+    when first changed in place, or viewed, and a new counter starts at 0); an output's is
+    made now, because the node may not hold the output tensor itself (that would be a cycle).
+    """
     saved = []
     for v in values:
         # Python scalars are kept as they are; not NumPy scalars (np.float64 subclasses float),
@@ -274,8 +280,7 @@ def _resolve_saved(values, args, raw_args, outs, returned, results) -> tuple:
             continue
         for a, r in zip(args, raw_args):
             if r is v and isinstance(a, Tensor):
-                counter = a._version_counter
-                saved.append(("input", a, counter, counter.value))
+                saved.append(("input", a, None, 0 if a._counter is None else a._counter.value))
                 break
         else:
             for i, o in enumerate(outs):
@@ -285,8 +290,8 @@ def _resolve_saved(values, args, raw_args, outs, returned, results) -> tuple:
                     break
             else:
                 if isinstance(v, Tensor):
-                    counter = v._version_counter
-                    saved.append(("input", v, counter, counter.value))
+                    saved.append(("input", v, None,
+                                  0 if v._counter is None else v._counter.value))
                 else:  # an array computed inside forward: a constant for double backward
                     device = results[0]._device
                     saved.append(("const", Tensor._make(v, device), None, 0))
