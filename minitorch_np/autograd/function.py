@@ -273,12 +273,10 @@ def _resolve_saved(values, args, raw_args, outs, returned, results) -> tuple:
     """
     saved = []
     for v in values:
-        # Python scalars are kept as they are; not NumPy scalars (np.float64 subclasses float),
-        # which ufuncs return for 0-d arrays and which may be an output to keep in the graph
-        if v is None or type(v) in (bool, int, float):
-            saved.append(("const", v, None, 0))
+        if v is None:
+            saved.append(("const", None, None, 0))
             continue
-        for a, r in zip(args, raw_args):
+        for a, r in zip(args, raw_args):  # identity first: most saved values are inputs
             if r is v and isinstance(a, Tensor):
                 saved.append(("input", a, None, 0 if a._counter is None else a._counter.value))
                 break
@@ -289,7 +287,11 @@ def _resolve_saved(values, args, raw_args, outs, returned, results) -> tuple:
                     saved.append(("output", (i, o), counter, counter.value))
                     break
             else:
-                if isinstance(v, Tensor):
+                if type(v) in (bool, int, float):
+                    # a Python scalar is kept as it is; not a NumPy scalar (np.float64
+                    # subclasses float), which ufuncs return for 0-d arrays
+                    saved.append(("const", v, None, 0))
+                elif isinstance(v, Tensor):
                     saved.append(("input", v, None,
                                   0 if v._counter is None else v._counter.value))
                 else:  # an array computed inside forward: a constant for double backward
