@@ -15,6 +15,7 @@ import numpy as np
 
 from . import _creation
 from .backends import get_backend
+from .backends.numpy_backend import host_normal, host_uniform
 
 __all__ = ["Generator"]
 
@@ -149,10 +150,10 @@ class GeneratorSource:
         self._rng, self._backend = generator._rng, device.backend
 
     def random_uniform(self, shape, dtype, index):
-        return self._backend.from_numpy(self._rng.random(shape, dtype=dtype), index)
+        return self._backend.from_numpy(host_uniform(self._rng, shape, dtype), index)
 
     def random_normal(self, shape, dtype, index):
-        return self._backend.from_numpy(self._rng.standard_normal(shape, dtype=dtype), index)
+        return self._backend.from_numpy(host_normal(self._rng, shape, dtype), index)
 
     def random_integers(self, low, high, shape, index):
         return self._backend.from_numpy(self._rng.integers(low, high, size=shape, dtype=np.int64),

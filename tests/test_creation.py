@@ -567,3 +567,21 @@ def test_random_factories_draw_from_a_given_generator_not_the_global_stream(devi
     g = torch.Generator().manual_seed(0)
     first, second = torch.rand(3, generator=g), torch.rand(3, generator=g)
     assert not np.array_equal(to_host(first), to_host(second))  # the generator's stream moves on
+
+
+@pytest.mark.parametrize("name", ["randn", "rand"])
+def test_random_factories_draw_float16_too(device, name):
+    # NumPy's generator has no float16: the samples are drawn in float32 and rounded
+    torch.manual_seed(0)
+    x = getattr(torch, name)(4000, dtype=torch.float16, device=device)
+    assert x.dtype is torch.float16 and x.device == torch.device(device)
+    values = to_host(x).astype(np.float64)
+    if name == "rand":
+        assert values.min() >= 0 and values.max() < 1 and abs(values.mean() - 0.5) < 0.03
+    else:
+        assert abs(values.mean()) < 0.06 and abs(values.std() - 1) < 0.06
+    g = torch.Generator().manual_seed(3)
+    y = getattr(torch, name)(5, dtype=torch.float16, generator=g, device=device)
+    z = getattr(torch, name)(5, dtype=torch.float32, generator=torch.Generator().manual_seed(3),
+                            device=device)
+    np.testing.assert_array_equal(to_host(y), to_host(z).astype(np.float16))

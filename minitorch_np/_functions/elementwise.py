@@ -286,15 +286,30 @@ class Relu(_ArrayFunction):
 
     @staticmethod
     def forward(ctx, x):
-        # the mask in x's dtype: backward is then one multiplication, with no cast (a bool
-        # mask would be cast by every backward; where(mask, g, 0) is 4× slower than g·mask)
-        ctx.save_for_backward((x > 0).astype(x.dtype))
+        ctx.save_for_backward(x > 0)  # a bool mask: a quarter of a float32 one kept alive
         return ctx.xp.maximum(x, 0)
 
     @staticmethod
     def backward(ctx, g):
         mask, = ctx.saved_tensors
-        return g * mask
+        return Masked.apply(g, mask)
+
+
+class Masked(_ArrayFunction):
+    """y = g · m for a bool mask m that is a constant (ReLU's backward);  ∂y/∂g = m.
+
+    One node and one pass: ``g * m`` with Tensor ops would first cast m to g's dtype (a node
+    and a copy), and ``where(m, g, 0)`` is 4× slower than the product.
+    """
+
+    @staticmethod
+    def forward(ctx, g, mask):
+        ctx.mask = mask
+        return g * mask  # the array library promotes the bool mask inside the product
+
+    @staticmethod
+    def backward(ctx, gg):
+        return Masked.apply(gg, Tensor._make(ctx.mask, gg._device)), None
 
 
 class Clamp(_ArrayFunction):

@@ -5,6 +5,25 @@ import numpy as np
 
 from .base import Backend
 
+# NumPy's generator draws float32 and float64 only: float16 samples are drawn in float32 and
+# rounded (as the CuPy backend does for cuRAND)
+_FLOAT16_BELOW_ONE = np.nextafter(np.float16(1), np.float16(0))
+
+
+def host_normal(rng: np.random.Generator, shape, dtype) -> np.ndarray:
+    """Standard normal samples of `dtype` (float16, float32 or float64) from `rng`."""
+    if np.dtype(dtype) == np.float16:
+        return rng.standard_normal(shape, dtype=np.float32).astype(np.float16)
+    return rng.standard_normal(shape, dtype=dtype)
+
+
+def host_uniform(rng: np.random.Generator, shape, dtype) -> np.ndarray:
+    """U[0, 1) samples of `dtype` from `rng` (float16: rounded, kept below 1)."""
+    if np.dtype(dtype) == np.float16:
+        out = rng.random(shape, dtype=np.float32).astype(np.float16)
+        return np.minimum(out, _FLOAT16_BELOW_ONE, out=out)
+    return rng.random(shape, dtype=dtype)
+
 
 class NumpyBackend(Backend):
     name = "cpu"
@@ -27,10 +46,10 @@ class NumpyBackend(Backend):
         self._rng = np.random.Generator(np.random.PCG64(seed))
 
     def random_normal(self, shape, dtype, index=None):
-        return self._rng.standard_normal(shape, dtype=dtype)
+        return host_normal(self._rng, shape, dtype)
 
     def random_uniform(self, shape, dtype, index=None):
-        return self._rng.random(shape, dtype=dtype)
+        return host_uniform(self._rng, shape, dtype)
 
     def random_integers(self, low, high, shape, index=None):
         return self._rng.integers(low, high, size=shape, dtype=np.int64)
