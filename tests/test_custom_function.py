@@ -416,3 +416,30 @@ def test_needs_input_grad_under_no_grad_as_in_pytorch(device):
         out = Probe.apply(leaf(XS, device), leaf(XS, device).detach())
     assert seen == [(True, False)]
     assert out.grad_fn is None and not out.requires_grad
+
+
+def test_outputs_keep_the_device_forward_put_them_on():
+    # a user's forward may return tensors on another device (PyTorch allows it): the results,
+    # their saved copies and their gradients must live there, recorded or not
+    class MoveAndDouble(Function):
+        @staticmethod
+        def forward(ctx, x):
+            y = x.to("fakegpu:1") * 2
+            ctx.save_for_backward(y)
+            return y, x * 3
+
+        @staticmethod
+        def backward(ctx, g_moved, g_kept):
+            y, = ctx.saved_tensors
+            assert y.device == torch.device("fakegpu:1") and g_moved.device == y.device
+            return g_moved.to("cpu") * 2 + g_kept * 3
+
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    moved, kept = MoveAndDouble.apply(x)
+    assert moved.device == torch.device("fakegpu:1") and kept.device == torch.device("cpu")
+    assert to_host(moved).tolist() == [2.0, 4.0]
+    moved.sum().backward()  # kept receives no gradient: zeros on its own device (the CPU)
+    assert x.grad.device == torch.device("cpu") and to_host(x.grad).tolist() == [2.0, 2.0]
+    with torch.no_grad():
+        moved, kept = MoveAndDouble.apply(x)
+    assert moved.device == torch.device("fakegpu:1") and moved.grad_fn is None

@@ -239,8 +239,9 @@ def _call_backward(node, grads, create_graph):
                            f"{fn.__name__}")
     for nr, g in enumerate(grads):
         if g is None:  # an output that received no gradient contributes zeros
-            shape, dtype = node._output_meta[nr]
-            grads[nr] = Tensor._make(node.xp.zeros(shape, dtype), node.device)
+            shape, dtype, device = node._output_meta[nr]
+            with device_guard(device):
+                grads[nr] = Tensor._make(device.backend.xp.zeros(shape, dtype), device)
     out = fn.backward(node, *grads)
     if not isinstance(out, tuple):
         out = (out,)

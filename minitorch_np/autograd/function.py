@@ -45,7 +45,7 @@ class BackwardNode:
     output_device = None   # set by a forward whose outputs live on another device
     _edges: tuple = ()          # per argument: (BackwardNode | leaf Tensor, output_nr) or None
     _input_meta: tuple = ()     # per argument: (shape, numpy dtype) where an edge exists
-    _output_meta: tuple = ()    # per output: (shape, numpy dtype)
+    _output_meta: tuple = ()    # per output: (shape, numpy dtype, device)
     _to_save = None             # what forward passed to save_for_backward
     _saved = None               # resolved: (kind, value, version counter, version) each
     _released = False
@@ -75,15 +75,16 @@ class BackwardNode:
                 counter = value._counter
             if counter is not None and counter.value != version:
                 # an output is saved as (output_nr, array), an input as its Tensor
-                t = Tensor._make(value[1], self.device) if kind == "output" else value
+                t = Tensor._make(value[1], self._output_meta[value[0]][2]) \
+                    if kind == "output" else value
                 raise RuntimeError(
                     f"{self.name()}: one of the variables needed for gradient computation has "
                     f"been modified by an inplace operation: [{t.dtype} {list(t.shape)}] is at "
                     f"version {counter.value}; expected version {version} instead.")
             if kind == "output":
                 nr, array = value
-                t = Tensor._make(array, self.device, requires_grad=True, grad_fn=self,
-                                 output_nr=nr)
+                t = Tensor._make(array, self._output_meta[nr][2], requires_grad=True,
+                                 grad_fn=self, output_nr=nr)
                 t._version_counter = counter
                 out.append(t)
             else:
@@ -212,8 +213,10 @@ class Function:
 
 
 def _unrecorded(out, device) -> Tensor:
-    """A user Function's output, as a new tensor outside the graph."""
-    return Tensor._make(out._data if isinstance(out, Tensor) else out, device)
+    """A user Function's output, as a new tensor outside the graph (on its own device)."""
+    if isinstance(out, Tensor):
+        return Tensor._make(out._data, out._device)
+    return Tensor._make(out, device)
 
 
 def _record(cls, ctx, args, raw, kwargs):
@@ -234,7 +237,9 @@ def _record(cls, ctx, args, raw, kwargs):
     device = ctx.output_device if ctx.output_device is not None else ctx.device
     single = not isinstance(out, tuple)
     outs = (out,) if single else out
-    if returned is not None:
+    devices = None
+    if returned is not None:  # a user's forward: each output tensor keeps its own device
+        devices = [o._device if isinstance(o, Tensor) else device for o in outs]
         outs = tuple([o._data if isinstance(o, Tensor) else o for o in outs])
     results = []
     output_meta = []
@@ -242,9 +247,9 @@ def _record(cls, ctx, args, raw, kwargs):
     for o in outs:
         dtype = o.dtype
         differentiable = dtype.kind == "f"
-        results.append(Tensor._make(o, device, differentiable,
-                                    ctx if differentiable else None, i))
-        output_meta.append((o.shape, dtype))
+        dev = device if devices is None else devices[i]
+        results.append(Tensor._make(o, dev, differentiable, ctx if differentiable else None, i))
+        output_meta.append((o.shape, dtype, dev))
         i += 1
     edges, meta = [], []
     for a, n in zip(args, ctx.needs_input_grad):
