@@ -186,13 +186,17 @@ def _check_bounds(x: Tensor, key: list) -> None:
 
 
 def getitem(input, key):
-    if type(key) is int and isinstance(input, Tensor) and not input._requires_grad:
-        data = input._data
-        if data.ndim > 1 and -len(data) <= key < len(data):
-            # the lecture's x[k], a row of a matrix: a view, nothing to record or convert
-            # (and as few Python objects touched as can be: in the lecture's loop this runs
-            # between matrix products that sweep the caches)
-            out = Tensor._make(data[key], input._device)
+    if type(key) is int and isinstance(input, Tensor) and not input._requires_grad \
+            and input._data.ndim > 1:
+        # the lecture's x[k], a row of a matrix: a view, nothing to record or convert (and
+        # as few Python objects touched as can be: in the lecture's loop this runs between
+        # matrix products that sweep the caches). Out of range: the general path reports.
+        try:
+            row = input._data[key]
+        except IndexError:
+            pass
+        else:
+            out = Tensor._make(row, input._device)
             out._counter = input._counter or input._version_counter  # the property makes one
             out._base = input if input._base is None else input._base
             return out
