@@ -204,7 +204,7 @@ class Function:
             with device.backend.device_context(device.index):
                 out = cls.forward(ctx, *raw, **kwargs)
         else:
-            out = cls.forward(ctx, *raw, **kwargs)
+            out = cls.forward(ctx, *raw, **kwargs) if kwargs else cls.forward(ctx, *raw)
         if ctx.output_device is not None:
             device = ctx.output_device
         if type(out) is tuple:
@@ -227,7 +227,7 @@ def _record(cls, ctx, args, raw, kwargs):
             with ctx.device.backend.device_context(ctx.device.index):
                 out = cls.forward(ctx, *raw, **kwargs)
         else:
-            out = cls.forward(ctx, *raw, **kwargs)
+            out = cls.forward(ctx, *raw, **kwargs) if kwargs else cls.forward(ctx, *raw)
         returned = None
     else:
         with no_grad():
@@ -281,8 +281,9 @@ def _resolve_saved(values, args, raw_args, outs, returned, results) -> tuple:
         if v is None:
             saved.append(("const", None, None, 0))
             continue
-        for a, r in zip(args, raw_args):  # identity first: most saved values are inputs
-            if r is v and isinstance(a, Tensor):
+        for i in range(len(raw_args)):  # identity first: most saved values are inputs
+            if raw_args[i] is v and isinstance(args[i], Tensor):
+                a = args[i]
                 saved.append(("input", a, None, 0 if a._counter is None else a._counter.value))
                 break
         else:
