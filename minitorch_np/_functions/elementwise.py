@@ -430,6 +430,8 @@ def where(condition, input, other):
 
 def _unary(cls, name):
     def op(input):
+        if isinstance(input, Tensor) and input._data.dtype.kind == "f":  # nothing to convert
+            return cls.apply(input)
         return cls.apply(floating(name, tensor_arg(name, input)))
     op.__name__ = op.__qualname__ = name
     op.__doc__ = cls.__doc__

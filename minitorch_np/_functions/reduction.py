@@ -246,6 +246,9 @@ class Norm(_ArrayFunction):
 # -- the functions users call -------------------------------------------------------------
 def sum(input, dim=None, keepdim: bool = False, *, dtype=None):  # noqa: A001
     """Σ over `dim` (all dims by default); integer and bool inputs sum to int64."""
+    if dim is None and dtype is None and isinstance(input, Tensor) \
+            and input._data.dtype.kind == "f":
+        return Sum.apply(input, None, keepdim)  # x.sum(): nothing to convert or check
     x = tensor_arg("sum", input)
     if dtype is not None:
         x = x.to(dtype=dtype)
