@@ -181,6 +181,9 @@ def test_needs_input_grad_is_a_tuple_as_in_pytorch(device):
 
     Probe.apply(leaf(XS, device), 2.0)
     assert seen == [(True, False)]
+    with torch.no_grad():  # PyTorch fills it from requires_grad even when nothing is recorded
+        out = Probe.apply(leaf(XS, device), 2.0)
+    assert seen == [(True, False), (True, False)] and out.grad_fn is None
 
 
 def test_non_tensor_arguments_get_none(device):
@@ -396,26 +399,6 @@ def test_gradgradcheck_catches_a_backward_that_is_not_differentiable(device):
     assert gradcheck(DetachedCube.apply, (leaf(XS, device),))
     with pytest.raises(GradcheckError):
         gradgradcheck(DetachedCube.apply, (leaf(XS, device),))
-
-
-def test_needs_input_grad_under_no_grad_as_in_pytorch(device):
-    # PyTorch fills needs_input_grad from requires_grad even when nothing is recorded
-    seen = []
-
-    class Probe(Function):
-        @staticmethod
-        def forward(ctx, x, y):
-            seen.append(ctx.needs_input_grad)
-            return x * y
-
-        @staticmethod
-        def backward(ctx, g):
-            return g, g
-
-    with torch.no_grad():
-        out = Probe.apply(leaf(XS, device), leaf(XS, device).detach())
-    assert seen == [(True, False)]
-    assert out.grad_fn is None and not out.requires_grad
 
 
 def test_outputs_keep_the_device_forward_put_them_on():

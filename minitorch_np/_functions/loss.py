@@ -197,18 +197,18 @@ class CrossEntropy(Function):
         shifted = x - x.max(axis=1, keepdims=True)
         log_norm = xp.log(xp.exp(shifted).sum(axis=1))
         losses = log_norm - shifted[xp.arange(x.shape[0]), target]
-        ctx.target, ctx.reduction = target, reduction
-        ctx.save_for_backward(x)
+        ctx.reduction = reduction
+        ctx.save_for_backward(x, target)  # (a target changed in place since is then refused)
         total = losses.sum()
         return total / x.shape[0] if reduction == "mean" else total
 
     @staticmethod
     def backward(ctx, g):
-        x, = ctx.saved_tensors
-        xp, target = ctx.xp, ctx.target
+        x, target = ctx.saved_tensors
+        xp = ctx.xp
         with device_guard(x):
             onehot = xp.zeros(x.shape, dtype=x._data.dtype)
-            onehot[xp.arange(x.shape[0]), target] = 1
+            onehot[xp.arange(x.shape[0]), target._data] = 1
         dx = (R.softmax(x, 1) - Tensor._make(onehot, x._device)) * g
         return (dx / x.shape[0] if ctx.reduction == "mean" else dx), None, None
 
@@ -256,7 +256,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         raise ValueError(f"{op}: expected input with 1 or more dimensions (classes), got a "
                          "0-d tensor")
     if _fused_cross_entropy(x, tgt, weight, ignore_index, reduction, label_smoothing):
-        return CrossEntropy.apply(x, tgt._data, reduction)
+        return CrossEntropy.apply(x, tgt, reduction)
     class_dim = 0 if x.ndim == 1 else 1
     n_classes = x.shape[class_dim]
     w = _check_weight(op, weight, n_classes, x)

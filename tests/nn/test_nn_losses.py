@@ -123,6 +123,15 @@ def test_fused_cross_entropy_equals_the_composition(device, reduction):
     assert gradgradcheck(lambda x: F.cross_entropy(x, yt, reduction=reduction), (xt,))
 
 
+def test_fused_cross_entropy_refuses_a_target_changed_in_place(device):
+    _, _, xt, yt = _ce_inputs({"shape": (4, 3)}, device, requires_grad=True)
+    loss = F.cross_entropy(xt, yt)
+    assert type(loss.grad_fn).__name__ == "CrossEntropyBackward0"
+    yt.add_(1)  # (the values do not matter: backward refuses before reading them)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
+
+
 def test_cross_entropy_checks_targets_before_the_fused_path(device):
     xt = t64(RNG.standard_normal((3, 4)), device, True)
     for bad in ([0, 4, 1], [0, -1, 1]):
