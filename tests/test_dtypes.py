@@ -229,3 +229,42 @@ def test_mixing_devices_names_the_op_and_both_devices(name, op, order):
         op(a, b)
     msg = str(e.value)
     assert name in msg.lower() and "cpu" in msg and "fakegpu" in msg, msg
+
+
+@pytest.mark.parametrize("expr", [
+    lambda f, b: f - b, lambda f, b: b - f, lambda f, b: 1 - b, lambda f, b: b - 1,
+    lambda f, b: f.long() - b, lambda f, b: torch.sub(f, b), lambda f, b: f.clone().sub_(b),
+])
+def test_subtracting_a_bool_tensor_is_refused_as_in_pytorch(expr, device):
+    f, b = _t([1.0, 2.0], f32, device), _t([True, False], torch.bool, device)
+    with pytest.raises(RuntimeError, match="with a bool tensor is not supported.*logical_not"):
+        expr(f, b)
+
+
+def test_subtracting_two_bools_points_to_xor(device):
+    b = _t([True, False], torch.bool, device)
+    for expr in (lambda: b - b, lambda: b - True, lambda: b.clone().sub_(b)):
+        with pytest.raises(RuntimeError, match="two bool tensors.*logical_xor"):
+            expr()
+    f = _t([1.0, 2.0], f32, device)
+    np.testing.assert_array_equal(to_host(f - True), [0.0, 1.0])  # a Python bool is a number
+
+
+@pytest.mark.parametrize("expr", [
+    lambda a, z: a // z, lambda a, z: a % z, lambda a, z: a // 0, lambda a, z: 7 % z,
+    lambda a, z: torch.div(a, z, rounding_mode="trunc"), lambda a, z: torch.remainder(a, 0),
+    lambda a, z: torch.floor_divide(a, z),
+])
+def test_integer_division_by_zero_raises_as_in_pytorch(expr, device):
+    a, z = _t([1, 2], i64, device), _t([0, 1], i64, device)
+    with pytest.raises(RuntimeError, match="ZeroDivisionError: integer division by zero"):
+        expr(a, z)
+
+
+def test_floating_division_by_zero_gives_inf_and_nan(device):
+    f = _t([1.0, -2.0], f32, device)
+    with np.errstate(divide="ignore", invalid="ignore"):  # (NumPy's warnings pass through)
+        np.testing.assert_array_equal(to_host(f // 0), [np.inf, -np.inf])
+        assert np.isnan(to_host(f % 0)).all()
+    a = _t([7, -7], i64, device)
+    np.testing.assert_array_equal(to_host(a // _t([2, 2], i64, device)), [3, -4])

@@ -342,8 +342,23 @@ def add(input, other, *, alpha=1):
     return Add.apply(a, b)
 
 
+def refuse_bool_subtraction(input, other) -> None:
+    """PyTorch refuses ``-`` with a bool tensor (1 - mask is usually meant as ~mask)."""
+    bools = [isinstance(x, bool) or isinstance(x, Tensor) and x._data.dtype.kind == "b"
+             for x in (input, other)]
+    if not any(isinstance(x, Tensor) and b for x, b in zip((input, other), bools)):
+        return
+    if all(bools):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                       "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                       "operator instead.")
+
+
 def sub(input, other, *, alpha=1):
     """``input - alpha * other`` with broadcasting."""
+    refuse_bool_subtraction(input, other)
     if alpha != 1:
         other = as_operand("sub", other)
         other = mul(other, alpha) if isinstance(other, Tensor) else other * alpha
@@ -374,12 +389,22 @@ def _to_float(x):
     return floating("div", x) if isinstance(x, Tensor) else float(x)
 
 
+def _refuse_integer_division_by_zero(op: str, t: Tensor, divisor) -> None:
+    """Integer division by zero has no answer: NumPy would return 0 (or garbage) with a
+    warning; PyTorch raises, and so do we."""
+    if t._data.dtype.kind in "iub" and bool((divisor == 0).any() if hasattr(divisor, "any")
+                                            else divisor == 0):
+        raise RuntimeError(f"{op}: ZeroDivisionError: integer division by zero ({t.dtype} "
+                           f"operands; divide floating point tensors to get inf or nan)")
+
+
 def _rounded_div(a, b, mode):
     t = a if isinstance(a, Tensor) else b
     xp = t._device.backend.xp
     ra = a._data if isinstance(a, Tensor) else a
     rb = b._data if isinstance(b, Tensor) else b
     with device_guard(t):
+        _refuse_integer_division_by_zero("div", t, rb)
         if t._data.dtype.kind == "f":
             q = ra / rb
             q = xp.trunc(q) if mode == "trunc" else xp.floor(q)
@@ -550,4 +575,5 @@ def remainder(input, other):
     ra = a._data if isinstance(a, Tensor) else a
     rb = b._data if isinstance(b, Tensor) else b
     with device_guard(t):
+        _refuse_integer_division_by_zero("remainder", t, rb)
         return Tensor._make(t._device.backend.xp.mod(ra, rb), t._device)

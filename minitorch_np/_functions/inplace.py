@@ -125,6 +125,7 @@ def add_(self, other, *, alpha=1):
 
 def sub_(self, other, *, alpha=1):
     """``self -= alpha · other``."""
+    E.refuse_bool_subtraction(self, other)
     if _direct("sub_", self, (other, alpha)):
         o = _raw(other)
         return _ufunc_into("sub_", self, "subtract", o if alpha == 1 else _scaled(self, o, alpha))
