@@ -151,10 +151,10 @@ def sample(batch, ys: np.ndarray, xs: np.ndarray, interpolation: InterpolationMo
         out = term if out is None else out + term
     if out is None:  # an empty output
         return take(batch, np.zeros_like(y0), np.zeros_like(x0), None, fill, op)
-    return _back_to_dtype(out, batch)
+    return back_to_dtype(out, batch)
 
 
-def _back_to_dtype(values, like):
+def back_to_dtype(values, like):
     """Blended values in the dtype of `like`: integers rounded and clipped to their range."""
     if isinstance(like, Tensor):
         if like.dtype.is_floating_point:

@@ -16,7 +16,8 @@ import numpy as np
 from .._creation import from_numpy, tensor
 from .._functions.shape import cat
 from .._tensor import Tensor
-from ._image import InterpolationMode, interpolation_mode, remap, sample, take, to_nhwc
+from ._image import (InterpolationMode, back_to_dtype, interpolation_mode, remap, sample, take,
+                     to_nhwc)
 
 __all__ = ["to_tensor", "normalize", "crop", "center_crop", "pad", "hflip", "vflip", "resize",
            "affine", "rotate", "rgb_to_grayscale", "InterpolationMode"]
@@ -243,12 +244,49 @@ def _source_coords(out_size: int, in_size: int, mode: InterpolationMode) -> np.n
     return np.clip((k + 0.5) * scale - 0.5, 0.0, in_size - 1)
 
 
+def _antialias_weights(out_size: int, in_size: int) -> np.ndarray:
+    """The (out_size, in_size) matrix of antialiased bilinear resampling along one axis (PIL's
+    ``resize(BILINEAR)``, torchvision's ``antialias=True``).
+
+    Output pixel k is centred at ``c = (k + 0.5)·s`` in input coordinates, s = in/out; input
+    pixel j (centred at j + 0.5) gets the triangle weight ``max(0, 1 − |j + 0.5 − c| / σ)``
+    with σ = max(s, 1), and each row is divided by its sum. Shrinking (s > 1) widens the
+    triangle to cover every input pixel the output pixel spans, averaging them rather than
+    reading two and skipping the rest (aliasing); enlarging (σ = 1) gives plain bilinear,
+    the renormalised edge rows being its clamping at the border.
+    """
+    scale = in_size / out_size
+    support = max(scale, 1.0)
+    centres = (np.arange(out_size) + 0.5) * scale
+    weights = np.maximum(0.0, 1.0 - np.abs(np.arange(in_size) + 0.5 - centres[:, None]) / support)
+    return weights / weights.sum(axis=1, keepdims=True)
+
+
+def _resize_antialiased(batch, out_h: int, out_w: int):
+    """An (N, H, W, C) batch resized by the two weight matrices: ``Wy · image · Wxᵀ`` per
+    channel, computed in floating point and rounded back to an integer dtype."""
+    h, w = batch.shape[1], batch.shape[2]
+    wy, wx = _antialias_weights(out_h, h), _antialias_weights(out_w, w)
+    if isinstance(batch, Tensor):
+        dtype = batch.dtype.numpy if batch.dtype.is_floating_point else np.float32
+        wy, wx = (tensor(m.astype(dtype), device=batch.device) for m in (wy, wx))
+        planes = batch.permute(0, 3, 1, 2).to(wy.dtype)  # (N, C, H, W)
+        out = (wy @ planes @ wx.T).permute(0, 2, 3, 1)
+    else:
+        dtype = batch.dtype if batch.dtype.kind == "f" else np.float32
+        planes = batch.transpose(0, 3, 1, 2).astype(dtype, copy=False)
+        out = (wy.astype(dtype) @ planes @ wx.T.astype(dtype)).transpose(0, 2, 3, 1)
+    return back_to_dtype(out, batch)
+
+
 def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, antialias=True):
     """Resize to `size` (see ``_resized_size``), bilinear or nearest-neighbour.
 
-    Bilinear is PyTorch's ``interpolate(mode='bilinear', align_corners=False)`` without
-    antialiasing (``antialias`` is accepted and has no effect: shrinking by a large factor
-    aliases).
+    Bilinear with ``antialias=True`` (the default, as torchvision's) resamples with the
+    triangle filter widened by the shrink factor (``_antialias_weights``), as PIL and
+    ``interpolate(mode='bilinear', antialias=True)`` do; with ``antialias=False`` it is
+    ``interpolate(mode='bilinear', align_corners=False)``, which reads only the two nearest
+    pixels per axis, so shrinking by a large factor aliases. Nearest ignores `antialias`.
     """
     mode = interpolation_mode(interpolation, "resize")
     batch, restore = to_nhwc(img, "resize")
@@ -256,6 +294,8 @@ def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, a
     out_h, out_w = _resized_size(h, w, size, max_size)
     if out_h <= 0 or out_w <= 0:
         raise ValueError(f"resize: output size ({out_h}, {out_w}) must be positive")
+    if antialias and mode == InterpolationMode.BILINEAR:
+        return restore(_resize_antialiased(batch, out_h, out_w))
     ys = np.broadcast_to(_source_coords(out_h, h, mode)[None, :, None], (n, out_h, out_w))
     xs = np.broadcast_to(_source_coords(out_w, w, mode)[None, None, :], (n, out_h, out_w))
     return restore(sample(batch, ys, xs, mode, 0, "resize"))

@@ -316,7 +316,8 @@ class RandomRotation(RandomAffine):
 
 class Resize:
     """Resize to `size`: an int sets the shorter edge (keeping the aspect ratio), ``(h, w)``
-    sets both. Bilinear (default) or nearest; no antialiasing (see ``functional.resize``)."""
+    sets both. Bilinear (default; antialiased when ``antialias=True``, as torchvision's) or
+    nearest (see ``functional.resize``)."""
 
     def __init__(self, size, interpolation=InterpolationMode.BILINEAR, max_size=None,
                  antialias=True):

@@ -262,6 +262,48 @@ def test_resize_upsamples_a_ramp_linearly():
     np.testing.assert_allclose(out[1], ref, rtol=0, atol=1e-12)
 
 
+def test_resize_antialias_halving_is_the_1_3_3_1_filter():
+    # shrinking by 2: the triangle of half-width 2 centred at 2k + 1 weighs pixels 2k-1 … 2k+2
+    # by 1/4, 3/4, 3/4, 1/4, normalised; at the border the missing pixel's weight drops out
+    s = np.random.default_rng(3).random(8)
+    out = F.resize(s[None, :], (1, 4))[0]
+    ref = [(3 * s[0] + 3 * s[1] + s[2]) / 7] + \
+          [(s[2 * k - 1] + 3 * s[2 * k] + 3 * s[2 * k + 1] + s[2 * k + 2]) / 8 for k in (1, 2)] + \
+          [(s[5] + 3 * s[6] + 3 * s[7]) / 7]
+    np.testing.assert_allclose(out, ref, rtol=0, atol=1e-12)
+
+
+def test_resize_antialias_averages_stripes_that_plain_bilinear_aliases():
+    stripes = np.tile(np.array([0, 255], dtype=np.uint8), (6, 6))  # 6×12, columns 0 255 0 …
+    plain = F.resize(stripes, (6, 4), antialias=False)  # reads exactly pixels 1, 4, 7, 10
+    np.testing.assert_array_equal(plain[0], [255, 0, 255, 0])
+    smooth = T.Resize((6, 4))(stripes)  # antialias=True by default: each output averages
+    assert smooth.dtype == np.uint8     # the ~6 stripes under its triangle
+    assert np.abs(smooth.astype(int) - 128).max() <= 16
+    up = F.resize(GREY, (20, 25))  # enlarging: antialiasing changes nothing
+    np.testing.assert_array_equal(up, F.resize(GREY, (20, 25), antialias=False))
+
+
+def test_resize_antialias_matches_pil():
+    Image = pytest.importorskip("PIL.Image")
+    for size in [(4, 5), (9, 11), (5, 20), (17, 3)]:
+        ours = F.resize(GREY, size)
+        pil = np.asarray(Image.fromarray(GREY).resize(size[::-1], Image.BILINEAR))
+        # PIL rounds to uint8 between its horizontal and vertical passes: ±1
+        assert np.abs(ours.astype(int) - pil).max() <= 1
+
+
+def test_resize_tensor_on_its_device(device):
+    x = torch.rand(2, 3, 9, 11, device=device, dtype=torch.float64)
+    out = F.resize(x, (4, 6))
+    assert out.device == x.device and out.dtype == torch.float64 and list(out.shape) == [2, 3, 4,
+                                                                                          6]
+    host = F.resize(to_host(x).transpose(0, 2, 3, 1), (4, 6)).transpose(0, 3, 1, 2)
+    np.testing.assert_allclose(to_host(out), host, rtol=1e-12, atol=1e-12)
+    ints = F.resize((x * 255).to(torch.int64), (4, 6))
+    assert ints.dtype == torch.int64 and ints.device == x.device
+
+
 # -- Grayscale ----------------------------------------------------------------------------------
 def test_grayscale(device):
     out = T.Grayscale()(RGB)

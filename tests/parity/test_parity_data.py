@@ -37,12 +37,13 @@ def test_default_collate_matches_pytorch():
 
 
 @pytest.mark.parametrize("size", [(5, 7), (17, 20), (4, 26), (9, 13)])
-@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
-def test_resize_matches_interpolate(size, mode):
+@pytest.mark.parametrize("mode, antialias", [("bilinear", True), ("bilinear", False),
+                                             ("nearest", False)])
+def test_resize_matches_interpolate(size, mode, antialias):
     x = np.random.default_rng(0).random((2, 3, 9, 13)).astype(np.float32)
-    kwargs = {"align_corners": False} if mode == "bilinear" else {}
+    kwargs = {"align_corners": False, "antialias": antialias} if mode == "bilinear" else {}
     ref = pt.nn.functional.interpolate(pt.from_numpy(x), size=size, mode=mode, **kwargs)
-    ours = F.resize(mt.from_numpy(x), size, mode)
+    ours = F.resize(mt.from_numpy(x), size, mode, antialias=antialias)
     np.testing.assert_allclose(ours.numpy(), ref.numpy(), rtol=1e-6, atol=1e-6)
 
 
