@@ -7,6 +7,8 @@ compared with float32 accuracy and a float64 result with float64 accuracy.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from helpers import to_host
@@ -73,3 +75,26 @@ def test_forward_records_graph_only_when_asked(info, case, device):
         for out in as_list(info.op(*inputs, **case.kwargs)):
             if not any(out is x for x in inputs):  # a no-op (x.to(x.dtype)) returns x itself
                 assert not out.requires_grad and out.grad_fn is None
+
+
+
+def test_special_values_give_inf_and_nan_without_numpy_warnings():
+    # In a fresh interpreter, as a user runs it: pytest imports the package inside its own
+    # warnings.catch_warnings(), which drops the filter minitorch_np installs on import.
+    import subprocess
+    import sys
+    program = "\n".join([
+        "import numpy as np, minitorch_np as torch",
+        "for d in ('cpu', 'fakegpu:1'):",
+        "    zero = torch.zeros(1, device=d)",
+        "    values = [zero.log(), (zero + 1) / zero, (zero - 1).sqrt(), (zero + 1000).exp(),",
+        "              zero / zero]",
+        "    print([v.cpu().item() for v in values])",
+        "np.log(np.zeros(1))  # the user's own NumPy call still warns",
+    ])
+    run = subprocess.run([sys.executable, "-W", "default", "-c", program], capture_output=True,
+                         text=True, timeout=120, cwd=str(Path(__file__).parent.parent))
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == ["[-inf, inf, nan, inf, nan]"] * 2
+    warned = [line for line in run.stderr.splitlines() if "RuntimeWarning" in line]
+    assert len(warned) == 1 and warned[0].startswith("<string>:7: RuntimeWarning: divide by zero")

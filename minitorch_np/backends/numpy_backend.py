@@ -1,9 +1,18 @@
 """The CPU backend: NumPy arrays, NumPy's PCG64 generator."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .base import Backend
+
+# PyTorch's float ops never warn: log(0) is -inf, 0/0 is nan, exp(1000) is inf — values, not
+# errors. NumPy reports each as a RuntimeWarning ("divide by zero encountered in log"); these
+# are silenced for calls made from this package's own modules only (a warning is attributed
+# to the module whose line called NumPy), so the user's own NumPy code warns as before.
+warnings.filterwarnings("ignore", message=".*encountered in ", category=RuntimeWarning,
+                        module=r"minitorch_np(\.|$)")
 
 # NumPy's generator draws float32 and float64 only: float16 samples are drawn in float32 and
 # rounded (as the CuPy backend does for cuRAND)
