@@ -250,6 +250,17 @@ def test_subtracting_two_bools_points_to_xor(device):
     np.testing.assert_array_equal(to_host(f - True), [0.0, 1.0])  # a Python bool is a number
 
 
+def test_bool_to_a_bool_power_is_refused_as_in_pytorch(device):
+    b = _t([True, False], torch.bool, device)
+    for expr in (lambda: b ** b, lambda: True ** b, lambda: torch.pow(b, b)):
+        with pytest.raises(NotImplementedError, match="\"pow\" not implemented for 'Bool'"):
+            expr()
+    # a bool tensor meeting a number is that number's type, as in PyTorch
+    np.testing.assert_array_equal(to_host(b ** 2), [1, 0])
+    assert (b ** 2).dtype == i64 and (2 ** b).dtype == i64 and (b ** 0.5).dtype == f32
+    np.testing.assert_array_equal(to_host(2 ** b), [2, 1])
+
+
 @pytest.mark.parametrize("expr", [
     lambda a, z: a // z, lambda a, z: a % z, lambda a, z: a // 0, lambda a, z: 7 % z,
     lambda a, z: torch.div(a, z, rounding_mode="trunc"), lambda a, z: torch.remainder(a, 0),

@@ -425,6 +425,10 @@ def neg(input):
 def pow(input, exponent):  # noqa: A001 - PyTorch's name
     """``input ** exponent``; either may be a scalar."""
     a, b = binary("pow", input, exponent)
+    if all(isinstance(x, bool) or isinstance(x, Tensor) and x._data.dtype.kind == "b"
+           for x in (a, b)):
+        raise NotImplementedError("\"pow\" not implemented for 'Bool' (convert one operand, "
+                                  "e.g. x.long() or x.float())")
     if isinstance(a, Tensor) and a._data.dtype.kind in "iub" and isinstance(b, int) and b < 0:
         raise RuntimeError("pow: integers to negative integer powers are not allowed")
     return Pow.apply(a, b)
