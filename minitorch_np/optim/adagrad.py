@@ -27,8 +27,10 @@ class Adagrad(Optimizer):
     the sum by a moving average (lecture 002, "RMSprop"). The ``lr_decay`` term is the
     lecture's 1/t decay (see ``lr_scheduler.InverseTimeLR``) built into the optimizer.
 
-    The state is created at the first step that sees a gradient (PyTorch creates Adagrad's
-    state in the constructor already); the values are the same.
+    As in PyTorch, the state of every parameter is created in the constructor (and for a
+    group added later, at its first step), and the sums always start from the constructor's
+    ``initial_accumulator_value``: a param group's own value of it is kept in the group but
+    not used.
 
     Args:
         params: parameters to optimize, or dicts defining param groups.
@@ -57,6 +59,16 @@ class Adagrad(Optimizer):
         defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
                     "initial_accumulator_value": initial_accumulator_value, "maximize": maximize}
         super().__init__(params, defaults)
+        for group in self.param_groups:
+            for p in group["params"]:
+                self._init_state(p)
+
+    def _init_state(self, p) -> dict:
+        state = self.state[p]
+        if len(state) == 0:
+            state["step"] = _step_counter()
+            state["sum"] = torch.full_like(p, self.defaults["initial_accumulator_value"])
+        return state
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient; returns the closure's loss."""
@@ -65,10 +77,7 @@ class Adagrad(Optimizer):
             lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
             weight_decay = group["weight_decay"]
             for p in _params_with_grad(group):
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _step_counter()
-                    state["sum"] = torch.full_like(p, group["initial_accumulator_value"])
+                state = self._init_state(p)
                 state["step"] += 1
                 step = state["step"].item()
 

@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import pytest
+from helpers import to_host
 
 import minitorch_np as torch
 from minitorch_np import optim
@@ -120,6 +121,22 @@ def test_adagrad_defaults_and_validation():
         optim.Adagrad([p], lr_decay=-1)
     with pytest.raises(ValueError, match="Invalid initial_accumulator_value value: -1"):
         optim.Adagrad([p], initial_accumulator_value=-1)
+
+
+def test_adagrad_state_starts_in_the_constructor_from_its_accumulator_value(device):
+    # as PyTorch: every parameter has its state at once; a group's own
+    # initial_accumulator_value is ignored, the constructor's is used (also for added groups)
+    a, b, c = (torch.ones(1, device=device, requires_grad=True) for _ in range(3))
+    opt = optim.Adagrad([{"params": [a]}, {"params": [b], "initial_accumulator_value": 3.0}],
+                        lr=1.0, initial_accumulator_value=0.5)
+    assert sorted(opt.state_dict()["state"]) == [0, 1]
+    assert to_host(opt.state[b]["sum"]).tolist() == [0.5] and opt.state[b]["step"].item() == 0
+    opt.add_param_group({"params": [c], "initial_accumulator_value": 7.0})
+    for p in (a, b, c):
+        p.grad = torch.ones(1, device=device)
+    opt.step()
+    for p in (a, b, c):  # s = 0.5 + 1: p = 1 - 1/√1.5
+        np.testing.assert_allclose(to_host(p.detach()), [1 - 1 / math.sqrt(1.5)], rtol=1e-6)
 
 
 # -- Adadelta -------------------------------------------------------------------------------
