@@ -135,15 +135,24 @@ class LRScheduler:
         optimizer. Call it after ``optimizer.step()``."""
         if self._step_count == 1 and not getattr(self.optimizer, "_opt_called", False):
             warnings.warn(ORDER_WARNING, UserWarning, stacklevel=2)
-        self._step_count += 1
-        if epoch is None:
-            self.last_epoch += 1
-            values = self.get_lr()
-        else:
+        if epoch is not None:
             warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
-            self.last_epoch = epoch
+        previous = self._step_count, self.last_epoch
+        self._step_count += 1
+        self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
+        try:  # get_lr reads the new epoch; on an error the schedule stays where it was
             closed_form = getattr(self, "_get_closed_form_lr", None)
-            values = closed_form() if closed_form is not None else self.get_lr()
+            values = closed_form() if epoch is not None and closed_form else self.get_lr()
+            groups = len(self.optimizer.param_groups)
+            if len(values) != groups:  # PyTorch's zip(strict=True) raises here too
+                raise ValueError(
+                    f"{type(self).__name__}.step: the optimizer has {groups} param groups but "
+                    f"the schedule computed {len(values)} learning rates (it was made for "
+                    f"{len(self.base_lrs)} groups; add param groups before making the "
+                    "scheduler)")
+        except Exception:
+            self._step_count, self.last_epoch = previous
+            raise
         for group, lr in zip(self.optimizer.param_groups, values):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
@@ -344,7 +353,8 @@ class CosineAnnealingLR(LRScheduler):
             # at the bottom of the cosine the ratio below is 0/0: step up from eta_min instead
             return [group["lr"] + (base_lr - self.eta_min)
                     * (1 - math.cos(math.pi / self.T_max)) / 2
-                    for base_lr, group in zip(self.base_lrs, self.optimizer.param_groups)]
+                    for base_lr, group in zip(self.base_lrs, self.optimizer.param_groups,
+                                              strict=True)]
         return [(1 + math.cos(math.pi * self.last_epoch / self.T_max))
                 / (1 + math.cos(math.pi * (self.last_epoch - 1) / self.T_max))
                 * (group["lr"] - self.eta_min) + self.eta_min

@@ -275,3 +275,42 @@ def test_step_with_epoch_uses_the_closed_form():
     with pytest.warns(UserWarning, match="epoch parameter"):
         sched.step(7)
     assert sched.get_last_lr() == [0.125]
+
+
+@pytest.mark.parametrize("make", [
+    lambda o: S.LambdaLR(o, lambda e: 0.5 ** e),
+    lambda o: S.CyclicLR(o, 0.01, 0.1, step_size_up=2, cycle_momentum=False)])
+def test_a_group_added_after_the_scheduler_is_an_error(make):
+    # PyTorch raises (zip(strict=True)); scheduling only the old groups would be silent
+    opt = _optimizer()
+    sched = make(opt)
+    opt.add_param_group({"params": [torch.zeros(1, requires_grad=True)], "lr": 1.0})
+    opt.step()
+    before = (sched.last_epoch, [g["lr"] for g in opt.param_groups])
+    with pytest.raises(ValueError, match="2 param groups but.*1 learning rates"):
+        sched.step()
+    assert (sched.last_epoch, [g["lr"] for g in opt.param_groups]) == before
+
+
+def test_cosine_annealing_needs_its_groups_at_the_bottom_of_the_cosine():
+    # the recursive update follows any number of groups, except the step up from eta_min,
+    # which reads base_lrs: there PyTorch's zip(strict=True) raises, and so does ours
+    opt = _optimizer()
+    sched = S.CosineAnnealingLR(opt, T_max=2)
+    opt.add_param_group({"params": [torch.zeros(1, requires_grad=True)], "lr": 1.0})
+    for _ in range(2):
+        opt.step()
+        sched.step()
+    opt.step()
+    with pytest.raises(ValueError, match="zip"):
+        sched.step()
+    assert sched.last_epoch == 2 and sched._step_count == 3
+
+
+def test_chainable_schedules_follow_an_added_group():
+    opt = _optimizer(1.0)
+    sched = S.StepLR(opt, 1, 0.5)  # PyTorch's get_lr scales each group's current rate
+    opt.add_param_group({"params": [torch.zeros(1, requires_grad=True)], "lr": 4.0})
+    opt.step()
+    sched.step()
+    assert sched.get_last_lr() == [0.5, 2.0]
