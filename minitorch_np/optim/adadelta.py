@@ -6,7 +6,7 @@ from typing import Any
 
 import minitorch_np as torch
 
-from .optimizer import Optimizer, _params_with_grad, _step_counter
+from .optimizer import Optimizer, _execution_flags, _params_with_grad, _step_counter
 
 __all__ = ["Adadelta"]
 
@@ -37,10 +37,15 @@ class Adadelta(Optimizer):
         eps: added inside the roots (default: 1e-6).
         weight_decay: L2 penalty added to the gradient (default: 0).
         maximize: ascend instead of descend (default: False).
+        foreach, fused, capturable, differentiable: PyTorch's choices of how the step is
+            computed; accepted and kept in the param groups, with no effect here
+            (``differentiable=True`` raises: see ``optimizer._execution_flags``).
     """
 
     def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
-                 weight_decay: float = 0, *, maximize: bool = False) -> None:
+                 weight_decay: float = 0, foreach: bool | None = None, *,
+                 capturable: bool = False, maximize: bool = False,
+                 differentiable: bool = False) -> None:
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 <= rho <= 1.0:
@@ -50,7 +55,9 @@ class Adadelta(Optimizer):
         if not 0.0 <= weight_decay:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         defaults = {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay,
-                    "maximize": maximize}
+                    "maximize": maximize,
+                    **_execution_flags("Adadelta", foreach=foreach, capturable=capturable,
+                                       differentiable=differentiable)}
         super().__init__(params, defaults)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:

@@ -6,7 +6,7 @@ from typing import Any
 
 import minitorch_np as torch
 
-from .optimizer import Optimizer, _params_with_grad, _step_counter
+from .optimizer import Optimizer, _execution_flags, _params_with_grad, _step_counter
 
 __all__ = ["Adagrad"]
 
@@ -40,11 +40,15 @@ class Adagrad(Optimizer):
         initial_accumulator_value: starting value of the sums :math:`s_0` (default: 0).
         eps: added to the denominator (default: 1e-10).
         maximize: ascend instead of descend (default: False).
+        foreach, fused, capturable, differentiable: PyTorch's choices of how the step is
+            computed; accepted and kept in the param groups, with no effect here
+            (``differentiable=True`` raises: see ``optimizer._execution_flags``).
     """
 
     def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
-                 initial_accumulator_value: float = 0, eps: float = 1e-10, *,
-                 maximize: bool = False) -> None:
+                 initial_accumulator_value: float = 0, eps: float = 1e-10,
+                 foreach: bool | None = None, *, maximize: bool = False,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 <= lr_decay:
@@ -57,7 +61,9 @@ class Adagrad(Optimizer):
         if not 0.0 <= eps:
             raise ValueError(f"Invalid epsilon value: {eps}")
         defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
-                    "initial_accumulator_value": initial_accumulator_value, "maximize": maximize}
+                    "initial_accumulator_value": initial_accumulator_value, "maximize": maximize,
+                    **_execution_flags("Adagrad", foreach=foreach, differentiable=differentiable,
+                                       fused=fused)}
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:

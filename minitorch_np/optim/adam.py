@@ -6,7 +6,7 @@ from typing import Any
 
 import minitorch_np as torch
 
-from .optimizer import Optimizer, _params_with_grad, _step_counter
+from .optimizer import Optimizer, _execution_flags, _params_with_grad, _step_counter
 
 __all__ = ["Adam"]
 
@@ -52,13 +52,18 @@ class Adam(Optimizer):
         amsgrad: use the maximum of the past second moments (Reddi et al., 2018)
             (default: False).
         maximize: ascend instead of descend (default: False).
+        foreach, fused, capturable, differentiable: PyTorch's choices of how the step is
+            computed; accepted and kept in the param groups, with no effect here
+            (``differentiable=True`` raises: see ``optimizer._execution_flags``).
         decoupled_weight_decay: shrink the weights directly instead, as AdamW does
             (default: False).
     """
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *,
-                 maximize: bool = False, decoupled_weight_decay: bool = False) -> None:
+                 foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False, fused: bool | None = None,
+                 decoupled_weight_decay: bool = False) -> None:
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 <= eps:
@@ -71,7 +76,10 @@ class Adam(Optimizer):
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
                     "amsgrad": amsgrad, "maximize": maximize,
-                    "decoupled_weight_decay": decoupled_weight_decay}
+                    "decoupled_weight_decay": decoupled_weight_decay,
+                    **_execution_flags(type(self).__name__, foreach=foreach,
+                                       capturable=capturable, differentiable=differentiable,
+                                       fused=fused)}
         super().__init__(params, defaults)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:

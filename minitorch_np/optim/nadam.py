@@ -6,7 +6,8 @@ from typing import Any
 
 import minitorch_np as torch
 
-from .optimizer import Optimizer, _params_with_grad, _scalar_dtype, _step_counter
+from .optimizer import (Optimizer, _execution_flags, _params_with_grad, _scalar_dtype,
+                        _step_counter)
 
 __all__ = ["NAdam"]
 
@@ -45,11 +46,16 @@ class NAdam(Optimizer):
         momentum_decay: :math:`\psi` (default: 4e-3).
         decoupled_weight_decay: decay the weights directly, as AdamW (default: False).
         maximize: ascend instead of descend (default: False).
+        foreach, fused, capturable, differentiable: PyTorch's choices of how the step is
+            computed; accepted and kept in the param groups, with no effect here
+            (``differentiable=True`` raises: see ``optimizer._execution_flags``).
     """
 
     def __init__(self, params, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, momentum_decay: float = 4e-3,
-                 decoupled_weight_decay: bool = False, *, maximize: bool = False) -> None:
+                 decoupled_weight_decay: bool = False, *, foreach: bool | None = None,
+                 maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False) -> None:
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 <= eps:
@@ -64,7 +70,9 @@ class NAdam(Optimizer):
             raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
         defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
                     "momentum_decay": momentum_decay,
-                    "decoupled_weight_decay": decoupled_weight_decay, "maximize": maximize}
+                    "decoupled_weight_decay": decoupled_weight_decay, "maximize": maximize,
+                    **_execution_flags("NAdam", foreach=foreach, capturable=capturable,
+                                       differentiable=differentiable)}
         super().__init__(params, defaults)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:

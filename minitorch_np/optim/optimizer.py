@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import inspect
 import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -262,15 +263,28 @@ class Optimizer:
 
         for g, s in zip(groups, saved_groups):
             s["params"] = g["params"]
+            for key, value in self._option_defaults().items():
+                s.setdefault(key, value)  # an older or partial state dict lacks newer options
             if "param_names" in g and "param_names" not in s:
                 s["param_names"] = g["param_names"]
         self.state = state
         self.param_groups = saved_groups
 
 
+    def _option_defaults(self) -> dict[str, Any]:
+        """Each option's value when a loaded group lacks it: the constructor's default, as
+        PyTorch's ``__setstate__`` fills in (``nesterov=False``, ``foreach=None``, ...)."""
+        signature = inspect.signature(type(self).__init__).parameters
+        return {key: signature[key].default if key in signature else value
+                for key, value in self.defaults.items()
+                if key not in signature or signature[key].default is not inspect.Parameter.empty}
+
+
 def _cast(param: Tensor, value, key=None):
     """A copy of `value` with its tensors on `param`'s device (and dtype, for floating
     state other than the ``step`` counters)."""
+    if key == "step" and isinstance(value, int | float):  # saved by an older version
+        return torch.tensor(float(value), dtype=_scalar_dtype())
     if isinstance(value, Tensor):
         if key == "step":
             return value.clone()
@@ -284,6 +298,24 @@ def _cast(param: Tensor, value, key=None):
     if isinstance(value, list | tuple):
         return type(value)(_cast(param, v) for v in value)
     return value
+
+
+def _execution_flags(name: str, **flags) -> dict[str, Any]:
+    """PyTorch's options that choose *how* a step is computed rather than what it computes —
+    ``foreach`` (one kernel per list of tensors), ``fused`` (one kernel per step),
+    ``capturable`` (CUDA graphs), ``differentiable`` (the step recorded by autograd) — checked
+    and returned for the param groups, where PyTorch keeps them too. There is one
+    implementation here, so the first three change nothing; ``differentiable=True`` would
+    need the update written with recorded (out-of-place) ops, and is refused."""
+    for key, value in flags.items():
+        allowed = (None, True, False) if key in ("foreach", "fused") else (True, False)
+        if value not in allowed or (value is not None and not isinstance(value, bool)):
+            raise TypeError(f"{name}: {key} must be {' or '.join(map(repr, allowed))}, got "
+                            f"{value!r}")
+    if flags.get("differentiable"):
+        raise NotImplementedError(f"{name}: differentiable=True (a step recorded by autograd, "
+                                  "to differentiate through the update) is not supported")
+    return flags
 
 
 def _params_with_grad(group: dict[str, Any]) -> Iterable[Tensor]:

@@ -6,7 +6,7 @@ from typing import Any
 
 import minitorch_np as torch
 
-from .optimizer import Optimizer, _params_with_grad, _step_counter
+from .optimizer import Optimizer, _execution_flags, _params_with_grad, _step_counter
 
 __all__ = ["RMSprop"]
 
@@ -46,11 +46,15 @@ class RMSprop(Optimizer):
         momentum: momentum factor (default: 0).
         centered: normalise by the estimated variance of the gradient (default: False).
         maximize: ascend instead of descend (default: False).
+        foreach, fused, capturable, differentiable: PyTorch's choices of how the step is
+            computed; accepted and kept in the param groups, with no effect here
+            (``differentiable=True`` raises: see ``optimizer._execution_flags``).
     """
 
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0, momentum: float = 0, centered: bool = False, *,
-                 maximize: bool = False) -> None:
+                 weight_decay: float = 0, momentum: float = 0, centered: bool = False,
+                 capturable: bool = False, foreach: bool | None = None, maximize: bool = False,
+                 differentiable: bool = False) -> None:
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 <= eps:
@@ -62,7 +66,9 @@ class RMSprop(Optimizer):
         if not 0.0 <= alpha:
             raise ValueError(f"Invalid alpha value: {alpha}")
         defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps,
-                    "centered": centered, "weight_decay": weight_decay, "maximize": maximize}
+                    "centered": centered, "weight_decay": weight_decay, "maximize": maximize,
+                    **_execution_flags("RMSprop", capturable=capturable, foreach=foreach,
+                                       differentiable=differentiable)}
         super().__init__(params, defaults)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:

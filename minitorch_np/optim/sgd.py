@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .optimizer import Optimizer, _params_with_grad
+from .optimizer import Optimizer, _execution_flags, _params_with_grad
 
 __all__ = ["SGD"]
 
@@ -47,6 +47,9 @@ class SGD(Optimizer):
         weight_decay: L2 penalty :math:`\lambda`, added to the gradient (default: 0).
         nesterov: Nesterov momentum, from Sutskever et al. (default: False).
         maximize: ascend the objective instead of descending it (default: False).
+        foreach, fused, capturable, differentiable: PyTorch's choices of how the step is
+            computed; accepted and kept in the param groups, with no effect here
+            (``differentiable=True`` raises: see ``optimizer._execution_flags``).
 
     Example::
 
@@ -58,7 +61,8 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
                  weight_decay: float = 0, nesterov: bool = False, *,
-                 maximize: bool = False) -> None:
+                 maximize: bool = False, foreach: bool | None = None,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
         if momentum < 0.0:
@@ -68,7 +72,9 @@ class SGD(Optimizer):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         defaults = {"lr": lr, "momentum": momentum, "dampening": dampening,
-                    "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize}
+                    "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize,
+                    **_execution_flags("SGD", foreach=foreach, differentiable=differentiable,
+                                       fused=fused)}
         super().__init__(params, defaults)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:

@@ -114,6 +114,23 @@ def test_invalid_learning_rate_message(cls):
         cls([p], lr=-1)
 
 
+@pytest.mark.parametrize("cls", [optim.SGD, optim.Adam, optim.AdamW, optim.Adagrad])
+def test_pytorch_execution_flags_are_accepted_and_kept(cls):
+    p = torch.zeros(1, requires_grad=True)
+    opt = cls([p], foreach=False, fused=True)
+    assert opt.param_groups[0]["foreach"] is False and opt.param_groups[0]["fused"] is True
+    p.grad = torch.ones(1)
+    opt.step()  # the one implementation: the same update
+    ref = cls([q := torch.zeros(1, requires_grad=True)])
+    q.grad = torch.ones(1)
+    ref.step()
+    assert p.item() == q.item()
+    with pytest.raises(NotImplementedError, match="differentiable=True"):
+        cls([p], differentiable=True)
+    with pytest.raises(TypeError, match="foreach must be None or True or False, got 1"):
+        cls([p], foreach=1)
+
+
 # -- steps ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", OPTIMIZERS)
 def test_step_outside_graph_and_lazy_state(device, name):
@@ -279,6 +296,32 @@ def test_load_state_dict_restores_group_options(device):
     opt2.load_state_dict(opt.state_dict())
     assert opt2.param_groups[0]["lr"] == 0.01 and opt2.param_groups[0]["momentum"] == 0.5
     assert opt2.param_groups[0]["params"][0] is w
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_load_state_dict_of_an_older_version(device, name):
+    # groups lacking newer options get the constructor's defaults; a plain-number step counter
+    # becomes a tensor (PyTorch's __setstate__ does both)
+    w, b = _params(device)
+    opt = OPTIMIZERS[name]([w, b])
+    _train(opt, (w, b), 2)
+    old = copy.deepcopy(opt.state_dict())  # (its dicts are the optimizer's own, as PyTorch's)
+    for key in ("maximize", "foreach", "fused", "capturable", "differentiable",
+                "decoupled_weight_decay"):
+        old["param_groups"][0].pop(key, None)
+    for state in old["state"].values():
+        if "step" in state:
+            state["step"] = int(state["step"].item())
+    w2, b2 = _params(device)
+    with torch.no_grad():
+        w2.copy_(w), b2.copy_(b)
+    resumed = OPTIMIZERS[name]([w2, b2])
+    resumed.load_state_dict(old)
+    assert resumed.param_groups[0]["maximize"] is False
+    assert resumed.param_groups[0]["foreach"] is None
+    _train(opt, (w, b), 2)
+    _train(resumed, (w2, b2), 2)
+    np.testing.assert_allclose(w2.detach().cpu().numpy(), w.detach().cpu().numpy(), rtol=1e-6)
 
 
 def test_repr():

@@ -179,7 +179,8 @@ def test_sgd_validation():
 def test_sgd_defaults():
     p = torch.zeros(1, requires_grad=True)
     assert optim.SGD([p]).defaults == {"lr": 1e-3, "momentum": 0, "dampening": 0, "weight_decay": 0,
-                                           "nesterov": False, "maximize": False}
+                                           "nesterov": False, "maximize": False, "foreach": None,
+                                           "differentiable": False, "fused": None}
 
 
 def test_sgd_keeps_dtype(device):

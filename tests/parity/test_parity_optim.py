@@ -124,7 +124,19 @@ def test_all_defaults_match_pytorch():
                  "LBFGS"):
         ours = getattr(optim, name)([p]).defaults
         theirs = getattr(pt.optim, name)([q]).defaults
-        assert {k: theirs[k] for k in ours} == ours, name
+        assert ours == theirs, name
+
+
+@pytest.mark.parametrize("name", ["SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Adadelta",
+                                  "Adamax", "NAdam", "LBFGS"])
+def test_constructor_signatures_match_pytorch(name):
+    # names, order, kinds (positional or keyword-only) and defaults, so PyTorch's calls run
+    import inspect
+
+    def shape(cls):
+        return [(q.name, q.kind, q.default)
+                for q in inspect.signature(cls.__init__).parameters.values()]
+    assert shape(getattr(optim, name)) == shape(getattr(pt.optim, name))
 
 
 # -- LBFGS -----------------------------------------------------------------------------------
