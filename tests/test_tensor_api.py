@@ -63,9 +63,22 @@ def test_is_cuda(device):
     assert torch.zeros(1, device=device).is_cuda is (device == "cuda")
 
 
-def test_variable_is_tensor():
-    assert torch.Variable is torch.Tensor
-    assert isinstance(torch.ones(1), torch.Variable)
+def test_variable_is_the_legacy_wrapper(device):
+    # lecture 003: `inputs, labels = Variable(inputs.view(-1, 28*28)), Variable(labels)`
+    from minitorch_np.autograd import Variable
+    labels = torch.tensor([3, 0, 1], device=device)
+    v = Variable(labels)
+    assert v.dtype == torch.int64 and v.device == labels.device and isinstance(labels, Variable)
+    v.add_(1)
+    assert to_host(labels).tolist() == [4, 1, 2]  # the same memory
+    y = torch.ones(2, device=device, requires_grad=True) * 2
+    assert Variable(y).is_leaf and not Variable(y).requires_grad
+    w = Variable(torch.ones(2, dtype=torch.float64, device=device), requires_grad=True)
+    assert w.requires_grad and w.is_leaf and w.dtype == torch.float64
+    with pytest.raises(TypeError, match="Variable data has to be a tensor, but got list"):
+        Variable([1, 2])
+    with pytest.warns(UserWarning, match="volatile was removed"):
+        Variable(labels, volatile=True)
 
 
 # -- autograd attributes -------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """Automatic differentiation: `backward`, `grad`, custom `Function`s and gradient checks."""
 from __future__ import annotations
 
+import warnings
+
 from .._tensor import Tensor
 from ..backends import device_guard
 from .anomaly import detect_anomaly, set_detect_anomaly
@@ -8,7 +10,23 @@ from .engine import run_backward
 from .function import BackwardNode, Function, FunctionCtx
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 
-Variable = Tensor  # the legacy name; a Variable is a Tensor
+class _VariableMeta(type):
+    def __instancecheck__(cls, obj) -> bool:
+        return isinstance(obj, Tensor)
+
+
+class Variable(metaclass=_VariableMeta):
+    """The wrapper of PyTorch before 0.4, kept as PyTorch keeps it (lecture 003 uses it):
+    ``Variable(t)`` is `t` detached — the same memory and dtype, a leaf — requiring grad if
+    asked; every Tensor is an instance of Variable."""
+
+    def __new__(cls, data, requires_grad: bool = False, volatile: bool = False) -> Tensor:
+        if not isinstance(data, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
+        if volatile:
+            warnings.warn("volatile was removed and now has no effect. Use `with "
+                          "torch.no_grad():` instead.", UserWarning, stacklevel=2)
+        return data.detach().requires_grad_(requires_grad)
 
 __all__ = ["backward", "grad", "Function", "FunctionCtx", "BackwardNode", "gradcheck",
            "gradgradcheck", "GradcheckError", "Variable", "detect_anomaly",

@@ -188,6 +188,7 @@ def test_accumulating_k_batches_makes_one_update_per_k(device):
 
 
 def test_once_per_epoch_rule_matches_the_lecture_003_listing():
+    from minitorch_np.autograd import Variable
     # lecture 003: totalloss = Σ loss_i / (i + 1) over the epoch's batches, one backward,
     # then f.data.sub_(f.grad.data * learning_rate) — the graph of the whole epoch is kept;
     # fit(accumulate='epoch') gives the same update holding one batch's graph at a time
@@ -200,7 +201,9 @@ def test_once_per_epoch_rule_matches_the_lecture_003_listing():
     model.fit(loader, epochs=2, accumulate="epoch", verbose=False)
     criterion, learning_rate = nn.CrossEntropyLoss(), 0.1
     for _epoch in range(2):
-        for i, (inputs, labels) in enumerate(loader):
+        for i, data in enumerate(loader):
+            inputs, labels = data
+            inputs, labels = Variable(inputs.view(-1, 5)), Variable(labels)  # as the lecture
             loss = criterion(lecture(inputs), labels)
             if i == 0:  # first batch
                 totalloss = loss
