@@ -57,7 +57,8 @@ class Tensor:
     """
 
     __slots__ = ("_data", "_device", "_requires_grad", "_grad", "grad_fn", "_output_nr",
-                 "_counter", "_base", "_hooks", "_retains_grad", "__weakref__")
+                 "_counter", "_base", "_view_version", "_hooks", "_retains_grad",
+                 "__weakref__")
 
     # ``ndarray + tensor`` must reach Tensor.__radd__, not NumPy's elementwise loop
     __array_ufunc__ = None
@@ -108,6 +109,8 @@ class Tensor:
     @_version_counter.setter
     def _version_counter(self, counter: _VersionCounter) -> None:
         self._counter = counter
+        # a view remembers the version it was made at (see Function.apply's stale-view check)
+        self._view_version = counter.value
 
     def _edge(self):
         """Where a gradient for this tensor goes: its node and output slot, or itself."""

@@ -244,3 +244,46 @@ def test_in_place_through_a_view_of_a_recorded_tensor_is_refused(device):
     with pytest.raises(RuntimeError, match="view"):
         a[0].add_(1.0)
     np.testing.assert_array_equal(to_host(a), 2 * np.array(XS))
+
+
+# -- a view made before an in-place change of its base ----------------------------------------
+STALE = "view of a tensor that was modified in place after the view was made"
+
+
+@pytest.mark.parametrize("change", [
+    lambda y: y.mul_(3), lambda y: y.__setitem__(0, 5.0), lambda y: y.add_(1.0)])
+@pytest.mark.parametrize("view", [lambda y: y[:2], lambda y: y.view(3), lambda y: y.unsqueeze(0)])
+def test_using_a_view_whose_base_changed_in_place_raises(device, change, view):
+    # the view shows the new values but its graph is the view of the old base: PyTorch
+    # rebuilds the view's grad_fn; here using it with grad mode on is refused, not wrong
+    x = leaf(XS, device)
+    y = x * 2
+    v = view(y)
+    change(y)
+    with pytest.raises(RuntimeError, match=STALE):
+        v.sum()
+    with torch.no_grad():  # no graph, nothing stale: the current values
+        np.testing.assert_array_equal(to_host(v * 1), to_host(view(y)))
+
+
+def test_a_view_of_a_constant_base_that_joins_a_graph_raises(device):
+    # its gradient would be lost silently: the view had no graph when it was made
+    w = leaf([1.5], device)
+    x = torch.zeros(3, 2, dtype=torch.float64, device=device)
+    row, part = x[0], x[1:]  # x[k]: the loop's shortcut; x[1:]: the general path
+    x[0] = w * 2
+    for v in (row, part):
+        with pytest.raises(RuntimeError, match=STALE):
+            v * 1
+
+
+def test_views_used_before_or_made_after_the_change_are_fine(device):
+    x = leaf(XS, device)
+    y = x * 2
+    z = y[:2] * 2  # used before: its graph is the old values', which is what z computed
+    y.mul_(3)
+    z.sum().backward(retain_graph=True)
+    np.testing.assert_array_equal(to_host(x.grad), [4.0, 4.0, 0.0])
+    x.grad = None
+    y[:2].sum().backward()  # taken after: y = 6x
+    np.testing.assert_array_equal(to_host(x.grad), [6.0, 6.0, 0.0])

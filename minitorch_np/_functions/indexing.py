@@ -198,6 +198,7 @@ def getitem(input, key):
         else:
             out = Tensor._make(row, input._device)
             out._counter = input._counter or input._version_counter  # the property makes one
+            out._view_version = out._counter.value
             out._base = input if input._base is None else input._base
             return out
     x = tensor_arg("index", input)

@@ -181,6 +181,8 @@ class Function:
                 needs.append(a._requires_grad)
                 record = record or a._requires_grad
                 raw.append(a._data)
+                if a._base is not None and a._base.grad_fn is not None:
+                    _refuse_stale_view(cls, a)
             else:
                 needs.append(False)
                 raw.append(a)
@@ -210,6 +212,23 @@ class Function:
         if type(out) is tuple:
             return tuple([Tensor._make(o, device) for o in out])
         return Tensor._make(out, device)
+
+
+def _refuse_stale_view(cls, view: Tensor) -> None:
+    """Refuse a view whose base, part of a graph, was changed in place after the view was made.
+
+    The view shows the new values, but its ``grad_fn`` still describes the view of the old
+    base, so its gradient would be silently wrong (or lost, when the base had no graph when
+    the view was made). PyTorch rebuilds such a view's ``grad_fn`` on top of the in-place op;
+    minitorch_np does not, and says so. Without grad mode no graph is built: nothing to refuse.
+    """
+    if _grad_state.enabled and view._counter.value != view._view_version:
+        raise RuntimeError(
+            f"{cls.__name__}: this tensor is a view of a tensor that was modified in place after "
+            f"the view was made (the base is at version {view._counter.value}, the view was made "
+            f"at version {view._view_version}); minitorch_np does not rebuild a view's graph "
+            "after an in-place change of its base, so its gradient would be wrong. Take the "
+            "view again after the in-place operation, or use an out-of-place operation.")
 
 
 def _unrecorded(out, device) -> Tensor:
