@@ -84,6 +84,13 @@ def distinct(rng, shapes):
     return out
 
 
+def fractional(rng, shapes):
+    """a = n + u with u in [0.2, 0.8] and b = ±1 or ±2: a/b stays 0.1 away from the integers,
+    where a mod b jumps."""
+    return [rng.integers(-3, 3, shapes[0]) + rng.uniform(0.2, 0.8, shapes[0]),
+            rng.choice([-2.0, -1.0, 1.0, 2.0], shapes[1])]
+
+
 def per_input(*domains):
     """A different domain for each input (e.g. a positive base and any exponent)."""
     def draw(rng, shapes):
@@ -277,6 +284,7 @@ ELEMENTWISE = [
            domain=per_input(normal, nonzero)),
     OpInfo("true_divide", lambda a, b: a.true_divide(b), np.divide, BINARY_SHAPES[:3],
            domain=per_input(normal, nonzero)),
+    OpInfo("remainder", lambda a, b: a % b, np.mod, BINARY_SHAPES[:3], domain=fractional),
     OpInfo("where_method", lambda a, b: a.where(_as_mask(a, a.shape), b),
            lambda a, b: np.where(pattern_mask(a.shape), a, b), (case((3, 4), (4,)),)),
     OpInfo("add_scalar", lambda x, s: x + s, lambda x, s: x + s,
@@ -576,8 +584,6 @@ NOT_DIFFERENTIABLE = [
     OpInfo("eq", lambda a, b: a == b, np.equal, (case((3, 4), (4,)),), domain=distinct,
            differentiable=False),
     OpInfo("floor_divide", lambda a, b: a // b, np.floor_divide, BINARY_SHAPES[:3],
-           domain=per_input(normal, nonzero), differentiable=False),
-    OpInfo("remainder", lambda a, b: a % b, np.mod, BINARY_SHAPES[:3],
            domain=per_input(normal, nonzero), differentiable=False),
 ]
 

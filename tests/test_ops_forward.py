@@ -98,3 +98,13 @@ def test_special_values_give_inf_and_nan_without_numpy_warnings():
     assert run.stdout.splitlines() == ["[-inf, inf, nan, inf, nan]"] * 2
     warned = [line for line in run.stderr.splitlines() if "RuntimeWarning" in line]
     assert len(warned) == 1 and warned[0].startswith("<string>:7: RuntimeWarning: divide by zero")
+
+
+def test_float_floor_division_is_pythons(device):
+    # a // b is not floor(a / b): 1.0 / 0.1 rounds up to 10.0, but 0.1 is a little more than
+    # one tenth, so 1.0 // 0.1 is 9.0 — in Python, NumPy and PyTorch
+    a = torch.tensor([1.0, 0.7, 3.0, -7.5], dtype=torch.float64, device=device)
+    expected = [v // 0.1 for v in (1.0, 0.7, 3.0, -7.5)]
+    assert to_host(a // 0.1).tolist() == expected == [9.0, 6.0, 29.0, -75.0]
+    assert to_host(torch.div(a, 0.1, rounding_mode="trunc")).tolist() == [10.0, 7.0, 30.0, -75.0]
+    assert to_host(a[3:] // float("inf")).tolist() == [-1.0]

@@ -77,6 +77,27 @@ class Div(_ArrayFunction):
         return ga, gb
 
 
+class Remainder(_ArrayFunction):
+    """y = a mod b = a − b·⌊a/b⌋ (Python's: the sign of b);  ∂y/∂a = 1, ∂y/∂b = −⌊a/b⌋
+    (⌊a/b⌋ is piecewise constant, so it is a constant for higher derivatives too)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        if ctx.needs_input_grad[1]:
+            ctx.save_for_backward(a, b)
+        return ctx.xp.mod(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        ga = g if ctx.needs_input_grad[0] else None
+        gb = None
+        if ctx.needs_input_grad[1]:
+            a, b = ctx.saved_tensors
+            a, b = (v.detach() if isinstance(v, Tensor) else v for v in (a, b))
+            gb = -g * floor_divide(a, b)
+        return ga, gb
+
+
 class Neg(_ArrayFunction):
     """y = -x."""
 
@@ -406,8 +427,9 @@ def _rounded_div(a, b, mode):
     with device_guard(t):
         _refuse_integer_division_by_zero("div", t, rb)
         if t._data.dtype.kind == "f":
-            q = ra / rb
-            q = xp.trunc(q) if mode == "trunc" else xp.floor(q)
+            # floor: Python's a // b, which is not floor(a / b) when a / b rounds up to an
+            # integer (1.0 // 0.1 is 9: 0.1 is a little more than one tenth)
+            q = xp.trunc(ra / rb) if mode == "trunc" else xp.floor_divide(ra, rb)
         else:
             q = xp.floor_divide(ra, rb) if mode == "floor" else \
                 xp.trunc(ra / rb).astype(t._data.dtype)
@@ -573,11 +595,9 @@ def floor_divide(input, other):
 
 
 def remainder(input, other):
-    """Python's ``a % b`` (sign of the divisor); no gradient."""
+    """Python's ``a % b`` (the sign of the divisor)."""
     a, b = binary("remainder", input, other)
     t = a if isinstance(a, Tensor) else b
-    ra = a._data if isinstance(a, Tensor) else a
-    rb = b._data if isinstance(b, Tensor) else b
     with device_guard(t):
-        _refuse_integer_division_by_zero("remainder", t, rb)
-        return Tensor._make(t._device.backend.xp.mod(ra, rb), t._device)
+        _refuse_integer_division_by_zero("remainder", t, b._data if isinstance(b, Tensor) else b)
+    return Remainder.apply(a, b)
