@@ -136,6 +136,21 @@ def test_pow_gradient_at_zero_base(device):
     np.testing.assert_allclose(to_host(b.grad), [0.0, math.sqrt(2.0) * math.log(2.0)])
 
 
+def test_pow_gradients_at_zero_exponent_and_at_a_number_base(device):
+    """As PyTorch: d(aᵇ)/da = 0 where b = 0 (even at a = 0, where b·aᵇ⁻¹ is 0·∞); for a number
+    base c, d(cˣ)/dx = cˣ·ln c, 0 for c = 0 and nan for c < 0 (not a Python math error)."""
+    def grad(f, values):
+        x = torch.tensor(values, dtype=torch.float64, device=device, requires_grad=True)
+        f(x).sum().backward()
+        return to_host(x.grad)
+    zero = torch.zeros(2, dtype=torch.float64, device=device)
+    np.testing.assert_array_equal(grad(lambda x: x ** zero, [0.0, 1.0]), [0.0, 0.0])
+    np.testing.assert_array_equal(grad(lambda x: 0.0 ** x, [0.5, 2.0]), [0.0, 0.0])
+    assert np.isnan(grad(lambda x: (-2.0) ** x, [0.5, 2.0])).all()
+    np.testing.assert_allclose(grad(lambda x: 3.0 ** x, [0.5, 2.0]),
+                               [3 ** 0.5 * math.log(3), 9 * math.log(3)], rtol=1e-15)
+
+
 def test_prod_with_zeros_refuses_double_backward(device):
     """Its first derivative is computed as a constant there: create_graph says so loudly."""
     info = OPS_BY_NAME["prod_with_zeros"]

@@ -111,7 +111,8 @@ class Neg(_ArrayFunction):
 
 
 class Pow(_ArrayFunction):
-    """y = aᵇ;  ∂y/∂a = b·aᵇ⁻¹, ∂y/∂b = aᵇ·ln a (taken as 0 where a = 0, as PyTorch does)."""
+    """y = aᵇ;  ∂y/∂a = b·aᵇ⁻¹ (0 where b = 0, also at a = 0), ∂y/∂b = aᵇ·ln a (0 where
+    a = 0; nan for a negative base, whose powers are real only at integer b), as PyTorch."""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -124,13 +125,16 @@ class Pow(_ArrayFunction):
         a, b, y = ctx.saved_tensors
         ga = gb = None
         if ctx.needs_input_grad[0]:
-            ga = g * b * a ** (b - 1) if isinstance(b, Tensor) or b != 0 else g * 0
+            if isinstance(b, Tensor):  # b·a^(b−1) would be 0·∞ = nan at a = b = 0
+                ga = where(b == 0, 0.0, g * b * a ** (b - 1))
+            else:
+                ga = g * b * a ** (b - 1) if b != 0 else g * 0
         if ctx.needs_input_grad[1]:
             if isinstance(a, Tensor):
                 safe = where(a == 0, 1.0, a)  # ln 0 would poison the zero-base entries
                 gb = where(a == 0, 0.0, g * y * log(safe))
             else:
-                gb = g * y * math.log(a)
+                gb = g * y * (math.log(a) if a > 0 else 0.0 if a == 0 else math.nan)
         return ga, gb
 
 
