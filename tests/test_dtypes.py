@@ -279,3 +279,13 @@ def test_floating_division_by_zero_gives_inf_and_nan(device):
         assert np.isnan(to_host(f % 0)).all()
     a = _t([7, -7], i64, device)
     np.testing.assert_array_equal(to_host(a // _t([2, 2], i64, device)), [3, -4])
+
+
+def test_where_with_two_numbers_types_them_as_pytorch(device):
+    cond = _t([True, False], torch.bool, device)
+    for a, b, dtype, values in [(1.0, 0.0, f32, [1.0, 0.0]), (1, 0, i64, [1, 0]),
+                                (1, 0.5, f32, [1.0, 0.5]),
+                                (True, False, torch.bool, [True, False])]:
+        out = torch.where(cond, a, b)
+        assert out.dtype == dtype and out.device == cond.device, (a, b)
+        assert to_host(out).tolist() == values

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+from .._creation import tensor
 from .._tensor import Tensor
 from ..autograd.function import Function
 from .operands import as_operand, binary, device_guard, floating, tensor_arg
@@ -475,6 +476,9 @@ def where(condition, input, other):
     cond = tensor_arg("where", condition, "condition")
     if cond._data.dtype.kind != "b":
         raise TypeError(f"where: condition must be a bool tensor, got {cond.dtype}")
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        # where(mask, 1.0, 0.0): two numbers, typed as PyTorch types them (1.0 → float32)
+        input = tensor(as_operand("where", input), device=cond.device)
     a, b = binary("where", input, other)
     for x in (a, b):
         if isinstance(x, Tensor) and x._device is not cond._device:
