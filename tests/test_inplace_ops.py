@@ -318,3 +318,23 @@ def test_a_float64_operand_recorded_into_a_float32_tensor_keeps_float32_grads(de
     (y * y).sum().backward()
     assert w.grad.dtype is torch.float32
     np.testing.assert_allclose(to_host(w.grad), [3.0, 5.0])
+
+
+def test_augmented_floor_div_mod_and_bitwise_assignments_are_in_place(device):
+    # without __ifloordiv__ & co. Python rebinds `t = t // 2`: other names keep the old tensor
+    t = torch.tensor([7, 9], device=device)
+    alias = t
+    t //= 2
+    t %= 3
+    assert t is alias and to_host(alias).tolist() == [0, 1] and alias._version == 2
+    b = torch.tensor([True, False], device=device)
+    alias = b
+    b &= torch.tensor([True, True], device=device)
+    b |= torch.tensor([False, True], device=device)
+    b ^= torch.tensor([True, False], device=device)
+    assert b is alias and to_host(alias).tolist() == [False, True]
+    f = torch.tensor([1.0, 0.7], dtype=torch.float64, device=device)
+    f //= 0.1
+    assert to_host(f).tolist() == [9.0, 6.0]
+    with pytest.raises(RuntimeError, match="floor_divide_: result type .*float32 can't be cast"):
+        t //= 0.5

@@ -156,6 +156,31 @@ def pow_(self, exponent):
     return apply_inplace("pow_", self, E.pow, exponent)
 
 
+def floor_divide_(self, other):
+    """``self //= other``."""
+    return apply_inplace("floor_divide_", self, E.floor_divide, other)
+
+
+def remainder_(self, other):
+    """``self %= other``."""
+    return apply_inplace("remainder_", self, E.remainder, other)
+
+
+def bitwise_and_(self, other):
+    """``self &= other``."""
+    return apply_inplace("bitwise_and_", self, E.bitwise_and, other)
+
+
+def bitwise_or_(self, other):
+    """``self |= other``."""
+    return apply_inplace("bitwise_or_", self, E.bitwise_or, other)
+
+
+def bitwise_xor_(self, other):
+    """``self ^= other``."""
+    return apply_inplace("bitwise_xor_", self, E.bitwise_xor, other)
+
+
 def neg_(self):
     return apply_inplace("neg_", self, E.neg)
 

@@ -52,7 +52,9 @@ METHODS = {
     "neg_": P.neg_, "sqrt_": P.sqrt_, "exp_": P.exp_, "abs_": P.abs_, "relu_": P.relu_,
     "clamp_": P.clamp_, "addcmul_": P.addcmul_, "addcdiv_": P.addcdiv_, "lerp_": P.lerp_,
     "masked_fill_": P.masked_fill_, "zero_": P.zero_, "fill_": P.fill_, "copy_": P.copy_,
-    "normal_": P.normal_, "uniform_": P.uniform_,
+    "normal_": P.normal_, "uniform_": P.uniform_, "floor_divide_": P.floor_divide_,
+    "remainder_": P.remainder_, "bitwise_and_": P.bitwise_and_, "bitwise_or_": P.bitwise_or_,
+    "bitwise_xor_": P.bitwise_xor_,
 }
 
 
@@ -76,16 +78,17 @@ OPERATORS = {
     "__mul__": E.mul, "__rmul__": _swapped(E.mul), "__imul__": P.mul_,
     "__truediv__": E.div, "__rtruediv__": _swapped(E.div), "__itruediv__": P.div_,
     "__floordiv__": E.floor_divide, "__rfloordiv__": _swapped(E.floor_divide),
-    "__mod__": E.remainder, "__rmod__": _swapped(E.remainder),
+    "__ifloordiv__": P.floor_divide_,
+    "__mod__": E.remainder, "__rmod__": _swapped(E.remainder), "__imod__": P.remainder_,
     "__pow__": E.pow, "__rpow__": _swapped(E.pow), "__ipow__": P.pow_,
     "__matmul__": _matmul,
     "__rmatmul__": _rmatmul,
     "__neg__": E.neg, "__pos__": lambda self: self, "__abs__": E.abs,
     "__eq__": E.eq, "__ne__": E.ne, "__lt__": E.lt, "__le__": E.le, "__gt__": E.gt,
     "__ge__": E.ge,
-    "__and__": E.bitwise_and, "__rand__": _swapped(E.bitwise_and),
-    "__or__": E.bitwise_or, "__ror__": _swapped(E.bitwise_or),
-    "__xor__": E.bitwise_xor, "__rxor__": _swapped(E.bitwise_xor),
+    "__and__": E.bitwise_and, "__rand__": _swapped(E.bitwise_and), "__iand__": P.bitwise_and_,
+    "__or__": E.bitwise_or, "__ror__": _swapped(E.bitwise_or), "__ior__": P.bitwise_or_,
+    "__xor__": E.bitwise_xor, "__rxor__": _swapped(E.bitwise_xor), "__ixor__": P.bitwise_xor_,
     "__invert__": E.bitwise_not,
 }
 
