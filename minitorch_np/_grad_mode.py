@@ -7,6 +7,7 @@ possible.
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
@@ -42,11 +43,7 @@ class _GradMode:
         return False
 
     def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with self.__class__():
-                return fn(*args, **kwargs)
-        return wrapper
+        return _decorate(fn, self.__class__)
 
 
 class _NoArgGradMode(_GradMode):
@@ -86,9 +83,39 @@ class set_grad_enabled(_GradMode):
     def __call__(self, fn):
         _set(self._prev)
         mode = self._mode
+        return _decorate(fn, lambda: set_grad_enabled(mode))
 
+
+def _decorate(fn, mode):
+    """`fn` run under the context manager `mode()` makes. A generator function's body runs in
+    that mode step by step — the caller's own mode is back whenever it yields — as PyTorch's
+    decorators do (a plain wrapper would only cover making the generator, not running it)."""
+    if not inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with set_grad_enabled(mode):
+            with mode():
                 return fn(*args, **kwargs)
         return wrapper
+
+    @functools.wraps(fn)
+    def generator(*args, **kwargs):
+        gen = fn(*args, **kwargs)
+        try:
+            with mode():
+                response = gen.send(None)
+            while True:
+                try:
+                    request = yield response
+                except GeneratorExit:
+                    with mode():
+                        gen.close()
+                    raise
+                except BaseException as e:
+                    with mode():
+                        response = gen.throw(e)
+                else:
+                    with mode():
+                        response = gen.send(request)
+        except StopIteration as stop:  # the generator returned: so does this one
+            return stop.value
+    return generator

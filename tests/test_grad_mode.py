@@ -156,6 +156,37 @@ def test_set_grad_enabled_as_a_decorator(device):
     assert torch.is_grad_enabled()
 
 
+def test_decorated_generators_run_each_step_in_the_mode(device):
+    # as PyTorch: the body runs without grad at every step, the caller keeps its own mode
+    # between steps, send/throw/return pass through
+    x = torch.ones(2, device=device, requires_grad=True)
+
+    @torch.no_grad()
+    def batches():
+        received = yield (x * 2).requires_grad
+        yield received, torch.is_grad_enabled()
+        return "done"
+
+    gen = batches()
+    assert next(gen) is False and torch.is_grad_enabled()
+    assert gen.send(5) == (5, False) and (x * 2).requires_grad
+    with pytest.raises(StopIteration) as stop:
+        next(gen)
+    assert stop.value.value == "done"
+
+    @torch.set_grad_enabled(False)
+    def failing():
+        try:
+            yield 1
+        except ValueError:
+            yield torch.is_grad_enabled()
+
+    gen = failing()
+    next(gen)
+    assert gen.throw(ValueError("x")) is False and torch.is_grad_enabled()
+    gen.close()
+
+
 def test_decorated_function_restores_the_mode_when_it_raises():
     @torch.no_grad()
     def fail():
