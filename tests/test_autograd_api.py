@@ -117,6 +117,33 @@ def test_backward_with_inputs_accumulates_only_into_them(device):
 
 
 # ---- gradients of gradients (create_graph=True) ---------------------------------------------
+def test_grad_runs_only_the_part_of_the_graph_leading_to_the_inputs(device):
+    # as PyTorch: a branch that only leads elsewhere is not run — its hooks stay silent, its
+    # saved tensors stay for a later backward — and a requested intermediate's own node does
+    # not run unless something below it is requested too
+    x = torch.tensor([1.0, 2.0], device=device, requires_grad=True)
+    w = torch.tensor([3.0, 4.0], device=device, requires_grad=True)
+    fired = []
+    w.register_hook(lambda g: fired.append("w"))
+    a = w.exp().sum()
+    y = a + (x.exp() * w).sum()
+    gx, = torch.autograd.grad(y, x)
+    np.testing.assert_allclose(to_host(gx), np.exp([1.0, 2.0]) * [3.0, 4.0], rtol=1e-6)
+    assert fired == []
+    a.backward()  # w.exp()'s saved tensors were not freed by the grad above
+    np.testing.assert_allclose(to_host(w.grad), np.exp([3.0, 4.0]), rtol=1e-6)
+    assert fired == ["w"]
+    h = x * w
+    z = (h * 3).sum()
+    gh, = torch.autograd.grad(z, h)
+    np.testing.assert_array_equal(to_host(gh), [3.0, 3.0])
+    gx, = torch.autograd.grad((h * 3).sum(), x)  # h's node (x * w) had not run: not freed
+    np.testing.assert_array_equal(to_host(gx), [9.0, 12.0])
+    x.grad = None
+    (x * w + w.exp()).sum().backward(inputs=[x])  # also backward(inputs=...)
+    assert fired == ["w"] and w.grad is not None and to_host(x.grad).tolist() == [3.0, 4.0]
+
+
 def test_second_derivative_of_a_cube(device):
     x = leaf(XS, device)
     g, = torch.autograd.grad((x ** 3).sum(), x, create_graph=True)

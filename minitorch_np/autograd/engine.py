@@ -1,7 +1,9 @@
 """The backward engine: walks the graph from the outputs to the leaves, without recursion.
 
 1. **Discover.** An iterative depth-first walk from the roots counts, for every node and
-   leaf, how many edges lead into it (its dependencies).
+   leaf, how many edges lead into it (its dependencies). With ``inputs`` (``autograd.grad``,
+   ``backward(inputs=...)``) a second walk keeps only the nodes that lead to an input: the
+   rest of the graph is not run (`_leading_to`).
 2. **Execute.** A node runs once all its dependencies have delivered their gradients, so
    each node sees the *sum* of the gradients of its outputs (a diamond or a reused tensor
    is handled by the counting, not by recursion order). Gradients wait in a table that is
@@ -40,12 +42,13 @@ def run_backward(roots, grad_roots, retain_graph: bool, create_graph: bool,
         targets.append(r._edge())
 
     deps = _count_dependencies([t for t, _ in targets])
-    capture = None
+    capture = useful = None
     if inputs is not None:
         capture = {}
         for t in inputs:
             if t._requires_grad:
                 capture[_key(t._edge())] = None
+        useful = _leading_to([t for t, _ in targets], {key[0] for key in capture})
 
     # memory a leaf may not adopt as its .grad (see _adopt): here the root gradients,
     # which the caller may hold
@@ -55,7 +58,8 @@ def run_backward(roots, grad_roots, retain_graph: bool, create_graph: bool,
         _add_to_buffer(buffers, target, nr, g)
     ready = []
     for target, _ in targets:
-        if deps.get(target, 0) == 0 and all(target is not r for r in ready):
+        if deps.get(target, 0) == 0 and all(target is not r for r in ready) and \
+                (useful is None or id(target) in useful):
             ready.append(target)
 
     with set_grad_enabled(create_graph):
@@ -67,7 +71,7 @@ def run_backward(roots, grad_roots, retain_graph: bool, create_graph: bool,
                     _deliver_to_leaf(target, grads[0], capture, create_graph, claimed)
                 continue
             _run_node(target, grads, buffers, deps, ready, capture, retain_graph, create_graph,
-                      claimed)
+                      claimed, useful)
 
     if capture is None:
         return None
@@ -103,6 +107,36 @@ def _count_dependencies(start) -> dict:
                 if isinstance(target, BackwardNode):
                     stack.append(target)
     return deps
+
+
+def _leading_to(start, wanted: set) -> set:
+    """The ids of the nodes and leaves, reachable from `start`, from which a node or leaf
+    whose id is in `wanted` can be reached (those included): the part of the graph that
+    ``autograd.grad`` / ``backward(inputs=...)`` runs. Nodes off it are not run — their
+    hooks do not fire, their saved tensors stay for a later backward — as in PyTorch.
+    An iterative depth-first walk: a node is decided once all its targets are."""
+    def targets(node):
+        if isinstance(node, Tensor):
+            return []
+        return [edge[0] for edge in node._edges if edge is not None]
+
+    useful, done = set(), set()
+    for root in start:
+        if id(root) in done:
+            continue
+        stack = [(root, iter(targets(root)))]
+        while stack:
+            node, pending = stack[-1]
+            for t in pending:
+                if id(t) not in done:
+                    stack.append((t, iter(targets(t))))
+                    break
+            else:
+                stack.pop()
+                done.add(id(node))
+                if id(node) in wanted or any(id(t) in useful for t in targets(node)):
+                    useful.add(id(node))
+    return useful
 
 
 def _add_to_buffer(buffers: dict, target, nr: int, g) -> None:
@@ -188,7 +222,16 @@ def _deliver_to_leaf(leaf: Tensor, g: Tensor, capture, create_graph: bool, claim
     _accumulate_grad(leaf, g, create_graph, claimed)
 
 
-def _run_node(node, grads, buffers, deps, ready, capture, retain_graph, create_graph, claimed):
+def _run_node(node, grads, buffers, deps, ready, capture, retain_graph, create_graph, claimed,
+              useful=None):
+    if useful is not None and not any(edge is not None and id(edge[0]) in useful
+                                      for edge in node._edges):
+        # a requested non-leaf input whose own inputs are not needed: capture, do not run
+        if grads is not None:
+            for nr, g in enumerate(grads):
+                if (id(node), nr) in capture:
+                    capture[(id(node), nr)] = g
+        return
     in_grads = None
     if grads is not None:
         if node._watch:
@@ -220,7 +263,7 @@ def _run_node(node, grads, buffers, deps, ready, capture, retain_graph, create_g
         node._release()
 
     for i, edge in enumerate(node._edges):
-        if edge is None:
+        if edge is None or useful is not None and id(edge[0]) not in useful:
             continue
         target, nr = edge
         g = in_grads[i] if in_grads is not None else None
