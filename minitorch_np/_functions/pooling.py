@@ -125,10 +125,15 @@ class MaxPool2d(Function):
         best = xpad[offsets[0][1]].copy()
         for _, window in offsets[1:]:
             xp.maximum(best, xpad[window], out=best)  # NaN propagates, as in PyTorch
-        # the winner of each window: its first maximum, so later offsets are written first
+        # the winner of each window: its first maximum, so later offsets are written first;
+        # never a padding position, even where the real values are -inf too (as PyTorch)
         winner = xp.zeros(best.shape, dtype=_winner_dtype(xp, len(offsets)))
+        inside = _inside(xp, pool) if xpad is not x else None
         for k, window in reversed(offsets):
-            xp.copyto(winner, k, where=xpad[window] == best)
+            wins = xpad[window] == best
+            if inside is not None:
+                wins &= inside[window[2:]]
+            xp.copyto(winner, k, where=wins)
         nan = xp.isnan(best)
         if bool(nan.any()):  # PyTorch's rule there: the last NaN of the window wins
             for k, window in offsets:
@@ -143,6 +148,15 @@ class MaxPool2d(Function):
     def backward(ctx, g, *_):
         winner, = ctx.saved_tensors
         return _MaxPoolScatter.apply(g, winner, ctx.pool), None, None
+
+
+def _inside(xp, pool):
+    """The padded H×W plane: True on the input, False on the padding."""
+    (pt, _), (pl, _) = pool.pads
+    h, w = pool.hw
+    plane = xp.zeros(pool.padded_shape(())[-2:], dtype=bool)
+    plane[pt:pt + h, pl:pl + w] = True
+    return plane
 
 
 def _flat_indices(xp, winner, pool):

@@ -124,6 +124,16 @@ def test_max_pool_ties_send_the_gradient_to_the_first_maximum(device):
     np.testing.assert_array_equal(to_host(x.grad)[0, 0], [[1, 0, 1, 0], [0, 0, 0, 0]])
 
 
+def test_max_pool_never_picks_the_padding_even_against_minus_infinity(device):
+    # the padding counts as -inf but is not a position: a window whose real values are all
+    # -inf takes its first real one (PyTorch's indices and gradient)
+    x = torch.full((1, 1, 2, 2), -math.inf, device=device, requires_grad=True)
+    y, idx = F.max_pool2d(x, 2, stride=1, padding=1, return_indices=True)
+    y.sum().backward()
+    assert to_host(idx).ravel().tolist() == [0, 0, 1, 0, 0, 1, 2, 2, 3]
+    assert to_host(x.grad).ravel().tolist() == [4.0, 2.0, 2.0, 1.0]  # every window lands
+
+
 def test_max_pool_propagates_nan(device):
     x = t64([[[[1.0, np.nan], [3.0, 2.0]]]], device)
     assert np.isnan(to_host(F.max_pool2d(x, 2))).all()
