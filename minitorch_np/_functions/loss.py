@@ -422,11 +422,12 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     reduction = _reduction(op, reduction, size_average, reduce)
     x, y = _binary_args(op, input, target, "Using a target size ({}) that is different to the "
                         "input size ({}) is deprecated. Please ensure they have the same size.")
-    xd = x._data
-    with device_guard(x):
-        outside = bool(((xd < 0) | (xd > 1)).any()) if xd.size else False
-    if outside:
-        raise RuntimeError(f"{op}: all elements of input should be between 0 and 1")
+    for name, t in (("input", x), ("target", y)):
+        a = t._data
+        with device_guard(t):  # written so that nan counts as outside (a diverged model)
+            outside = bool((~((a >= 0) & (a <= 1))).any()) if a.size else False
+        if outside:
+            raise RuntimeError(f"{op}: all elements of {name} should be between 0 and 1")
     loss = BinaryCrossEntropy.apply(x, y)
     if weight is not None:
         weight = tensor_arg(op, weight, "weight")

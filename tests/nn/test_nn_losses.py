@@ -327,9 +327,12 @@ def test_binary_cross_entropy_at_zero_and_one(device):
     assert to_host(out).tolist() == [0.0, 0.0, 100.0, 100.0]
     out.sum().backward()
     assert np.isfinite(to_host(p.grad)).all()
-    with pytest.raises(RuntimeError, match="between 0 and 1"):
-        F.binary_cross_entropy(torch.tensor([1.5], device=device),
-                               torch.tensor([1.0], device=device))
+    for bad_input, bad_target, name in [(1.5, 1.0, "input"), (math.nan, 1.0, "input"),
+                                        (0.5, 2.0, "target"), (0.5, math.nan, "target")]:
+        # nan too: a diverged model must not show a normal-looking loss of 100
+        with pytest.raises(RuntimeError, match=f"all elements of {name} should be between 0"):
+            F.binary_cross_entropy(torch.tensor([bad_input], device=device),
+                                   torch.tensor([bad_target], device=device))
     with pytest.raises(ValueError, match="same size"):
         F.binary_cross_entropy(torch.rand(3, device=device), torch.rand(1, 3, device=device))
 
