@@ -204,17 +204,18 @@ def _pad_indices(mode: str, n: int, lo: int, hi: int) -> list[int]:
     if mode == "reflect" and (lo >= n or hi >= n):
         raise ValueError(f"pad: padding size ({lo}, {hi}) should be less than the "
                          f"corresponding input dimension ({n}) for 'reflect' mode")
-    if mode == "circular" and (lo > n or hi > n):
-        raise ValueError(f"pad: padding ({lo}, {hi}) must not exceed the dimension size ({n}) "
-                         "for 'circular' mode")
+    if mode == "circular":  # a negative pad crops first; the rest wraps around what is left
+        start, stop = max(-lo, 0), n - max(-hi, 0)
+        if max(lo, 0) > stop - start or max(hi, 0) > stop - start:
+            raise ValueError(f"pad: padding ({lo}, {hi}) must not exceed the dimension size "
+                             f"({stop - start} after cropping) for 'circular' mode")
+        return [start + j % (stop - start) for j in range(-max(lo, 0), stop - start + max(hi, 0))]
     out = []
     for j in range(-lo, n + hi):
         if mode == "reflect":
             out.append(-j if j < 0 else 2 * (n - 1) - j if j >= n else j)
-        elif mode == "replicate":
-            out.append(min(max(j, 0), n - 1))
         else:
-            out.append(j % n)
+            out.append(min(max(j, 0), n - 1))
     return out
 
 

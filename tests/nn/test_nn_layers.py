@@ -420,6 +420,18 @@ def test_pad_constant_value_and_cropping(device):
         F.pad(x, (4, 0), mode="reflect")
 
 
+def test_pad_circular_crops_before_it_wraps(device):
+    # PyTorch's order: a negative pad crops, then the other side wraps around what is left
+    x = torch.arange(4.0, device=device).reshape(1, 1, 4)
+    cases = {(-1, 2): [1, 2, 3, 1, 2], (2, -1): [1, 2, 0, 1, 2], (-2, -1): [2]}
+    for pads, expected in cases.items():
+        assert to_host(F.pad(x, pads, mode="circular")).ravel().tolist() == expected
+    t = rand64(1, 2, 5, device=device)
+    assert gradcheck(lambda t: F.pad(t, (-1, 3), mode="circular"), (t,))
+    with pytest.raises(ValueError, match="must not exceed the dimension size"):
+        F.pad(x, (-2, 3), mode="circular")
+
+
 def test_normalize(device):
     x = torch.tensor([[3.0, 4.0], [0.0, 0.0]], device=device)
     np.testing.assert_allclose(to_host(F.normalize(x)), [[0.6, 0.8], [0.0, 0.0]], rtol=1e-6)
