@@ -138,20 +138,21 @@ class LeakyRelu(_ArrayFunction):
 
 
 class Elu(_ArrayFunction):
-    """y = x for x > 0, else α(eˣ - 1);  dy/dx = 1, or αeˣ = y + α."""
+    """y = x for x > 0, else α(eˣ - 1);  dy/dx = 1, or αeˣ (computed from x: y + α would lose
+    every digit of αeˣ to cancellation once eˣ is below float32's resolution of 1)."""
 
     @staticmethod
     def forward(ctx, x, alpha):
         xp = ctx.xp
         ctx.alpha = alpha
         y = xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0)))  # min: no overflow warning
-        ctx.save_for_backward(x, y)
+        ctx.save_for_backward(x)
         return y
 
     @staticmethod
     def backward(ctx, g):
-        x, y = ctx.saved_tensors
-        return E.where(x > 0, g, g * (y + ctx.alpha)), None
+        x, = ctx.saved_tensors
+        return E.where(x > 0, g, g * (x.clamp(max=0).exp() * ctx.alpha)), None
 
 
 _TANH_K = math.sqrt(2.0 / math.pi)

@@ -196,6 +196,14 @@ def test_activation_values_at_kinks_follow_pytorch(device):
     assert to_host(x.grad).tolist() == pytest.approx([math.exp(-1), 1.0, 1.0])
 
 
+def test_elu_gradient_keeps_its_digits_far_left(device):
+    # αeˣ from x, not y + α: in float32, y + α cancels to 0 by x = -20 (PyTorch: 2.06e-9)
+    x = torch.tensor([-10.0, -15.0, -20.0, -30.0], device=device, requires_grad=True)
+    F.elu(x, 0.7).sum().backward()
+    np.testing.assert_allclose(to_host(x.grad), 0.7 * np.exp([-10.0, -15.0, -20.0, -30.0]),
+                               rtol=1e-6)
+
+
 def test_extreme_inputs_stay_finite(device):
     x = torch.tensor([-1e4, -50.0, 50.0, 1e4], device=device, requires_grad=True)
     for f in (F.gelu, lambda t: F.gelu(t, approximate="tanh"), F.elu, F.softplus,
