@@ -12,6 +12,8 @@ summed back by the engine. One-dimensional operands are treated as a row (left) 
 """
 from __future__ import annotations
 
+import math
+
 from .._tensor import Tensor
 from ..autograd.function import Function
 from .operands import broadcast_shapes, tensor_arg
@@ -89,9 +91,10 @@ class Linear(Function):
         if need_x:
             gx = g @ w
         if need_w or need_b:
-            g2 = g.reshape(-1, g.shape[-1])        # (N, out), N = all batch elements
+            n = math.prod(g.shape[:-1])              # all batch elements (not -1: sizes
+            g2 = g.reshape(n, g.shape[-1])           # may be 0, as in Linear(0, k))
             if need_w:
-                gw = g2.mT @ x.reshape(-1, x.shape[-1])
+                gw = g2.mT @ x.reshape(n, x.shape[-1])
             if need_b:
                 gb = g2.sum(0)
         return gx, gw, gb

@@ -90,6 +90,19 @@ def test_linear_odd_arguments_are_composed_and_checked(device):
         F.linear(x, w, torch.zeros(2, device=device))       # or dtype: never promoted
 
 
+def test_linear_with_zero_features_backpropagates(device):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PyTorch's "Initializing zero-element tensors"
+        empty_in, empty_out = nn.Linear(0, 3).to(device), nn.Linear(3, 0).to(device)
+    empty_in(torch.randn(2, 0, device=device)).sum().backward()
+    assert to_host(empty_in.bias.grad).tolist() == [2.0, 2.0, 2.0]  # y = b, twice
+    assert list(empty_in.weight.grad.shape) == [3, 0]
+    x = torch.randn(2, 3, device=device, requires_grad=True)
+    empty_out(x).sum().backward()
+    assert to_host(x.grad).tolist() == [[0.0] * 3] * 2
+
+
 def test_linear_errors():
     m = nn.Linear(3, 2)
     with pytest.raises(RuntimeError, match="in_features = 3"):
