@@ -151,6 +151,25 @@ def test_pow_gradients_at_zero_exponent_and_at_a_number_base(device):
                                [3 ** 0.5 * math.log(3), 9 * math.log(3)], rtol=1e-15)
 
 
+def test_norms_of_order_zero_minus_infinity_and_negative(device):
+    """PyTorch's values and gradients: p = 0 counts non-zeros, -inf is min |x|, p < 0 is
+    (Σ|x|ᵖ)^(1/p), 0 (gradient 0) where an entry is 0."""
+    rows = [[3.0, 0.5, -4.0], [1.0, 2.0, 0.0]]
+    x = torch.tensor(rows, dtype=torch.float64, device=device, requires_grad=True)
+    assert to_host(x.norm(0, dim=1)).tolist() == [3.0, 2.0]
+    assert to_host(x.norm(-math.inf, dim=1)).tolist() == [0.5, 0.0]
+    y = x.norm(-1, dim=1)
+    np.testing.assert_allclose(to_host(y), [1 / (1 / 3 + 2 + 1 / 4), 0.0], rtol=1e-12)
+    y.sum().backward()
+    assert np.isfinite(to_host(x.grad)).all() and to_host(x.grad)[1].tolist() == [0.0] * 3
+    away = torch.tensor([[3.0, 0.5, -4.0], [1.0, 2.0, 1.5]], dtype=torch.float64, device=device,
+                        requires_grad=True)
+    assert gradcheck(lambda t: t.norm(-1.5, dim=1), (away,))
+    assert gradgradcheck(lambda t: t.norm(-1.5), (away,))
+    assert gradcheck(lambda t: t.norm(-math.inf, dim=0), (away,))
+    assert x.norm(2, dtype=torch.float32).dtype == torch.float32
+
+
 def test_prod_with_zeros_refuses_double_backward(device):
     """Its first derivative is computed as a constant there: create_graph says so loudly."""
     info = OPS_BY_NAME["prod_with_zeros"]

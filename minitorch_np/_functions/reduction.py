@@ -374,13 +374,28 @@ def prod(input, dim=None, keepdim: bool = False, *, dtype=None):
 
 
 def norm(input, p="fro", dim=None, keepdim: bool = False, dtype=None):
-    """The p-norm over `dim` (all elements by default); 'fro' is p = 2."""
+    """The p-norm (Σ|x|ᵖ)^(1/p) over `dim` (all elements by default); 'fro' is p = 2, inf the
+    largest |x|. As PyTorch, also p = 0 (the number of non-zero entries; piecewise constant,
+    it is left out of the graph), -inf (the smallest |x|) and p < 0 (0 when an entry is 0,
+    where |0|ᵖ = ∞, with gradient 0 there)."""
     x = floating("norm", tensor_arg("norm", input))
+    if dtype is not None:
+        x = x.to(dtype=dtype)
     if p == "fro" or p is None:
         p = 2
-    if not isinstance(p, int | float) or p <= 0:
-        raise ValueError(f"norm: p must be a positive number, 'fro' or inf, got {p!r}")
-    return Norm.apply(x, float(p), dims_arg("norm", dim, x.ndim), keepdim)
+    if not isinstance(p, int | float) or isinstance(p, bool):
+        raise ValueError(f"norm: p must be a number, 'fro' or ±inf, got {p!r}")
+    dims = dims_arg("norm", dim, x.ndim)
+    if p > 0:
+        return Norm.apply(x, float(p), dims, keepdim)
+    if p == 0:
+        return sum((x != 0).to(x.dtype), dims, keepdim)
+    if p == -float("inf"):
+        return amin(x.abs(), () if dims is None else dims, keepdim)
+    a = x.abs()
+    has_zero = sum((a == 0).to(x.dtype), dims, keepdim) > 0
+    inverse = sum(where(a == 0, 1.0, a) ** p, dims, keepdim)  # zeros kept out of the graph
+    return where(has_zero, 0.0, inverse ** (1.0 / p))
 
 
 def _softmax_dim(op, x, dim):

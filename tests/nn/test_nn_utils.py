@@ -48,6 +48,16 @@ def test_clip_grad_norm(device, norm_type):
     assert float(after) == pytest.approx(1.0, rel=1e-4)
 
 
+def test_clip_grad_norm_of_order_zero_and_minus_infinity(device):
+    # PyTorch's numbers for one gradient [3, 0, -4]: the norm of the per-tensor norms, so
+    # order 0 counts the tensors with a non-zero gradient, -inf is the smallest |g| (here 0)
+    for norm_type, expected in [(0, 1.0), (-math.inf, 0.0)]:
+        p = torch.zeros(3, device=device, requires_grad=True)
+        p.grad = torch.tensor([3.0, 0.0, -4.0], device=device)
+        assert nn.utils.clip_grad_norm_([p], 100.0, norm_type=norm_type).item() == expected
+        assert to_host(p.grad).tolist() == [3.0, 0.0, -4.0]  # below max_norm: unchanged
+
+
 def test_clip_grad_norm_leaves_small_gradients(device):
     params, grads = _params_with_grads(device, scale=0.01)
     clip_grad_norm_(params, max_norm=10.0)
