@@ -21,6 +21,7 @@ import numpy as np
 
 from . import _dtype
 from ._dtype import from_numpy_dtype, get_default_dtype, to_dtype
+from ._hooks import RemovableHandle
 from .backends import device as Device
 from .backends import device_guard
 
@@ -347,11 +348,12 @@ class Tensor:
         if not callable(hook):
             raise TypeError(f"register_hook: expected a callable, got {type(hook).__name__}")
         if self._hooks is None:
-            self._hooks = []
-        self._hooks.append(hook)
+            self._hooks = {}
+        handle = RemovableHandle(self._hooks)
+        self._hooks[handle.id] = hook
         if self.grad_fn is not None:
             self._watch()
-        return _HookHandle(self._hooks, hook)
+        return handle
 
     def _watch(self) -> None:
         node = self.grad_fn
@@ -491,15 +493,6 @@ def _wrap_dim(op: str, dim, ndim: int) -> int:
         raise IndexError(f"{op}: dimension out of range (expected to be in range of "
                          f"[{-n}, {n - 1}], but got {dim})")
     return int(dim) % n
-
-
-class _HookHandle:
-    def __init__(self, hooks: list, hook):
-        self._hooks, self._hook = hooks, hook
-
-    def remove(self) -> None:
-        if self._hook in self._hooks:
-            self._hooks.remove(self._hook)
 
 
 

@@ -277,6 +277,43 @@ def test_several_hooks_run_in_order_of_registration(device):
     assert x.grad.item() == 30.0  # (2 + 1) · 10, not 2 · 10 + 1
 
 
+def test_a_handle_removes_its_own_registration(device):
+    # one function registered twice: each handle takes out its own (PyTorch's handle ids)
+    x = leaf([1.0], device)
+
+    def double(g):
+        return g * 2.0
+    x.register_hook(double)
+    x.register_hook(lambda g: g + 1.0)
+    second = x.register_hook(double)
+    second.remove()
+    second.remove()  # twice: nothing more happens
+    (x * 1.0).sum().backward()
+    assert x.grad.item() == 3.0  # 1 · 2 + 1, the first `double` still there
+    with x.register_hook(lambda g: g * 0.0):  # a context manager, as PyTorch's
+        pass
+    x.grad = None
+    (x * 1.0).sum().backward()
+    assert x.grad.item() == 3.0
+
+
+@pytest.mark.parametrize("bad, error, match", [
+    (lambda g: g.expand(3, 3), RuntimeError, "hook 'bad' has changed the size of value"),
+    (lambda g: g.float(), RuntimeError, "hook 'bad' has changed the type of value"),
+    (lambda g: 3.0, TypeError, "expected Tensor, but hook 'bad' returned 'float'")])
+def test_a_hook_must_return_a_gradient_like_the_one_it_got(device, bad, error, match):
+    # a broadcastable shape would otherwise be summed silently, a dtype cast silently
+    x = leaf(XS, device)
+    y = x * 2.0
+
+    def bad_hook(g):
+        return bad(g)
+    bad_hook.__name__ = "bad"
+    y.register_hook(bad_hook)
+    with pytest.raises(error, match=match):
+        y.sum().backward()
+
+
 def test_retained_grad_of_an_intermediate_is_after_its_hooks(device):
     x = leaf(XS, device)
     h = x * 1.0

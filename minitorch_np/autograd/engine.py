@@ -158,10 +158,23 @@ def _sum(a: Tensor, b: Tensor) -> Tensor:
 
 
 def _run_hooks(tensor: Tensor, g: Tensor) -> Tensor:
-    for hook in tensor._hooks or ():
+    """The tensor's hooks in registration order; each sees the previous one's result. A hook
+    may return None (keep the gradient) or a Tensor of the same shape, dtype and device."""
+    for hook in list((tensor._hooks or {}).values()):
         new = hook(g)
-        if new is not None:
-            g = new
+        if new is None:
+            continue
+        name = getattr(hook, "__name__", type(hook).__name__)
+        if not isinstance(new, Tensor):
+            raise TypeError(f"expected Tensor, but hook {name!r} returned "
+                            f"{type(new).__name__!r}")
+        if new._data.shape != g._data.shape:
+            raise RuntimeError(f"hook {name!r} has changed the size of value (was "
+                               f"{list(g.shape)} got {list(new.shape)})")
+        if new._data.dtype != g._data.dtype or new._device is not g._device:
+            raise RuntimeError(f"hook {name!r} has changed the type of value (was {g.dtype} "
+                               f"on {g.device} got {new.dtype} on {new.device})")
+        g = new
     return g
 
 

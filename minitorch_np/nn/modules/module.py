@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator, Mapping
 
 from ... import _dtype
 from ..._grad_mode import no_grad
+from ..._hooks import RemovableHandle
 from ..._tensor import Tensor
 from ...backends import device as Device
 from ..parameter import Buffer, Parameter
@@ -40,30 +41,6 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
         return super().__repr__()
 
     __str__ = __repr__
-
-
-class RemovableHandle:
-    """Returned by ``register_forward_hook`` and friends: ``handle.remove()`` unregisters.
-
-    Also a context manager: the hook is removed when the ``with`` block ends.
-    """
-
-    _next_id = 0
-
-    def __init__(self, *hooks_dicts: dict):
-        self.id = RemovableHandle._next_id
-        RemovableHandle._next_id += 1
-        self._dicts = hooks_dicts
-
-    def remove(self) -> None:
-        for d in self._dicts:
-            d.pop(self.id, None)
-
-    def __enter__(self) -> RemovableHandle:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.remove()
 
 
 def _addindent(s: str, num_spaces: int) -> str:
