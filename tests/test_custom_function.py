@@ -426,3 +426,101 @@ def test_outputs_keep_the_device_forward_put_them_on():
     with torch.no_grad():
         moved, kept = MoveAndDouble.apply(x)
     assert moved.device == torch.device("fakegpu:1") and moved.grad_fn is None
+
+
+# -- the rest of PyTorch's ctx API and backward's checks ---------------------------------------
+def test_a_forward_may_return_numbers_next_to_tensors(device):
+    class Twice(Function):
+        @staticmethod
+        def forward(ctx, a, k):
+            return a * 2, k + 1
+
+        @staticmethod
+        def backward(ctx, g, g_number):
+            assert g_number is None  # a number gets no gradient
+            return g * 2, None
+
+    a = torch.ones(2, device=device, requires_grad=True)
+    y, k = Twice.apply(a, 3)
+    assert k == 4 and y.requires_grad
+    y.sum().backward()
+    assert to_host(a.grad).tolist() == [2.0, 2.0]
+    with torch.no_grad():
+        assert Twice.apply(a, 3)[1] == 4
+
+
+def test_backward_returning_too_many_or_misplaced_gradients_raises(device):
+    a = torch.ones(2, device=device, requires_grad=True)
+
+    class TooMany(Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2, g
+
+    class ForANumber(Function):
+        @staticmethod
+        def forward(ctx, a, k):
+            return a * k
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2, g
+
+    with pytest.raises(RuntimeError, match=r"incorrect number of gradients \(expected 1, got 2\)"):
+        TooMany.apply(a).sum().backward()
+    with pytest.raises(RuntimeError, match="different than None at position 2.*not a Tensor"):
+        ForANumber.apply(a, 3.0).sum().backward()
+
+
+def test_mark_non_differentiable_and_set_materialize_grads(device):
+    seen = []
+
+    class SortedWithOrder(Function):
+        @staticmethod
+        def forward(ctx, x):
+            order = torch.tensor([1, 0], device=x.device)
+            flipped = x[[1, 0]]
+            ctx.mark_non_differentiable(order)
+            ctx.set_materialize_grads(False)
+            return flipped, order
+
+        @staticmethod
+        def backward(ctx, g, g_order):
+            seen.append(g_order)
+            return g[[1, 0]]
+
+    x = torch.tensor([1.0, 2.0], device=device, requires_grad=True)
+    y, order = SortedWithOrder.apply(x)
+    assert not order.requires_grad and order.grad_fn is None
+    y.sum().backward()
+    assert seen == [None] and to_host(x.grad).tolist() == [1.0, 1.0]
+
+
+def test_once_differentiable(device):
+    from minitorch_np.autograd.function import once_differentiable
+
+    class Square(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        @once_differentiable
+        def backward(ctx, g):
+            x, = ctx.saved_tensors
+            assert not torch.is_grad_enabled()  # a backward on values, not recorded
+            return 2 * x * g
+
+    x = torch.tensor([3.0], device=device, requires_grad=True)
+    g, = torch.autograd.grad(Square.apply(x), x)
+    assert g.item() == 6.0
+    # under create_graph its result can be used, but differentiating it again raises
+    g, = torch.autograd.grad(Square.apply(x) * x, x, create_graph=True)
+    assert g.item() == 27.0 and g.requires_grad
+    with pytest.raises(RuntimeError, match="differentiate twice.*once_differentiable"):
+        g.backward()

@@ -294,16 +294,25 @@ def _call_backward(node, grads, create_graph):
                            "and cannot record it; create_graph=True is not supported through "
                            f"{fn.__name__}")
     for nr, g in enumerate(grads):
-        if g is None:  # an output that received no gradient contributes zeros
-            shape, dtype, device = node._output_meta[nr]
+        meta = node._output_meta[nr]
+        if g is None and meta is not None and node.materialize_grads:
+            # an output that received no gradient contributes zeros
+            shape, dtype, device = meta
             with device_guard(device):
                 grads[nr] = Tensor._make(device.backend.xp.zeros(shape, dtype), device)
     out = fn.backward(node, *grads)
     if not isinstance(out, tuple):
         out = (out,)
-    if len(out) < len(node._edges):
-        raise RuntimeError(f"{node.name()}: backward returned {len(out)} gradients, but "
-                           f"forward had {len(node._edges)} arguments")
+    n = len(node._edges)
+    if len(out) < n or any(g is not None for g in out[n:]):
+        raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
+                           f"(expected {n}, got {len(out)})")
+    if not node._builtin:
+        for i, g in enumerate(out[:n]):
+            if g is not None and node._edges[i] is None and not node._tensor_args[i]:
+                raise RuntimeError(f"function {node.name()} returned a gradient different than "
+                                   f"None at position {i + 1}, but the corresponding forward "
+                                   "input was not a Tensor")
     if _anomaly._state.enabled:
         _anomaly.check_gradients(node, out)
     return out

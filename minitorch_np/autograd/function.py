@@ -23,12 +23,14 @@ saved values are released after backward unless ``retain_graph=True``.
 """
 from __future__ import annotations
 
+import functools
+
 from .._grad_mode import _state as _grad_state
 from .._grad_mode import no_grad
 from .._tensor import Tensor
 from . import anomaly as _anomaly
 
-__all__ = ["Function", "BackwardNode", "FunctionCtx"]
+__all__ = ["Function", "BackwardNode", "FunctionCtx", "once_differentiable"]
 
 _PACKAGE = __name__.split(".")[0] + "."  # where the built-in Functions live
 
@@ -51,6 +53,7 @@ class BackwardNode:
     _released = False
     _watch = None               # {output_nr: weakref to a tensor with hooks or retain_grad}
     _anomaly_trace = None
+    _tensor_args: tuple = ()   # per argument of a user's Function: was it a Tensor
 
     # -- for forward --------------------------------------------------------------------
     xp = None  # the array module of the device this op runs on (set by apply)
@@ -58,6 +61,18 @@ class BackwardNode:
     def save_for_backward(self, *values) -> None:
         """Keep inputs, outputs or constants for backward (arrays in built-in ops)."""
         self._to_save = values
+
+    _non_differentiable = ()    # ids of outputs forward marked as such
+    materialize_grads = True    # an output without a gradient gets zeros, not None
+
+    def mark_non_differentiable(self, *outputs) -> None:
+        """Outputs of forward that get no gradient (indices, masks): they do not require
+        grad, and backward receives zeros (or None, see `set_materialize_grads`) for them."""
+        self._non_differentiable = tuple(id(o) for o in outputs)
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """With False, backward receives None, not zeros, for outputs that got no gradient."""
+        self.materialize_grads = bool(value)
 
     @property
     def saved_tensors(self) -> tuple:
@@ -231,11 +246,34 @@ def _refuse_stale_view(cls, view: Tensor) -> None:
             "view again after the in-place operation, or use an out-of-place operation.")
 
 
-def _unrecorded(out, device) -> Tensor:
-    """A user Function's output, as a new tensor outside the graph (on its own device)."""
+def once_differentiable(backward):
+    """Decorate a custom Function's ``backward`` written on values, not recorded ops: it runs
+    without grad mode; under ``create_graph=True`` its results can be used, but
+    differentiating them again raises (PyTorch's ``torch.autograd.function``)."""
+    @functools.wraps(backward)
+    def wrapper(ctx, *grads):
+        with no_grad():
+            out = backward(ctx, *grads)
+        if not _grad_state.enabled:
+            return out
+        outs = out if isinstance(out, tuple) else (out,)
+        if not any(isinstance(g, Tensor) and g._requires_grad for g in grads):
+            return out
+        # each result re-enters the graph through a node whose backward raises (a detached
+        # alias requiring grad, so that the node is recorded), as PyTorch does
+        name = ctx.name()
+        outs = tuple(_DelayedError.apply(g.detach().requires_grad_(), name)
+                     if isinstance(g, Tensor) else g for g in outs)
+        return outs if isinstance(out, tuple) else outs[0]
+    return wrapper
+
+
+def _unrecorded(out, device):
+    """A user Function's output, as a new tensor outside the graph (on its own device); an
+    output that is not a tensor (a number, a string) is returned as it is."""
     if isinstance(out, Tensor):
         return Tensor._make(out._data, out._device)
-    return Tensor._make(out, device)
+    return out
 
 
 def _record(cls, ctx, args, raw, kwargs):
@@ -264,8 +302,14 @@ def _record(cls, ctx, args, raw, kwargs):
     output_meta = []
     i = 0
     for o in outs:
+        if returned is not None and not isinstance(returned[i], Tensor):
+            results.append(o)  # a number or other object a user's forward also returns
+            output_meta.append(None)
+            i += 1
+            continue
         dtype = o.dtype
-        differentiable = dtype.kind == "f"
+        differentiable = dtype.kind == "f" and id(o if returned is None else returned[i]) \
+            not in ctx._non_differentiable
         dev = device if devices is None else devices[i]
         results.append(Tensor._make(o, dev, differentiable, ctx if differentiable else None, i))
         output_meta.append((o.shape, dtype, dev))
@@ -279,6 +323,8 @@ def _record(cls, ctx, args, raw, kwargs):
             edges.append(None)
             meta.append(None)
     ctx._edges, ctx._input_meta, ctx._output_meta = edges, meta, output_meta
+    if returned is not None:  # a user's Function: its backward's results are checked
+        ctx._tensor_args = tuple(isinstance(a, Tensor) for a in args)
     if ctx._to_save is not None:
         ctx._saved = _resolve_saved(ctx._to_save, args, raw, outs, returned, results)
         ctx._to_save = None
@@ -324,3 +370,16 @@ def _resolve_saved(values, args, raw_args, outs, returned, results) -> tuple:
                     saved.append(("const", Tensor._make(v, device), None, 0))
     return tuple(saved)
 
+
+class _DelayedError(Function):
+    """Passes a value on; differentiating it raises (see `once_differentiable`)."""
+
+    @staticmethod
+    def forward(ctx, value, name):
+        ctx.fn_name = name
+        return value.clone()
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError(f"{ctx.fn_name}: trying to differentiate twice a function that was "
+                           "marked with @once_differentiable")
