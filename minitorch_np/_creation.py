@@ -6,12 +6,14 @@ the backend of the target device, each with its own generator, all reseeded by `
 """
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
 from . import _dtype
 from ._dtype import get_default_dtype, to_dtype
+from ._functions.shape import int_arg, size_args
 from ._tensor import Tensor, _concrete
 from .backends import _BACKENDS
 from .backends import device as Device
@@ -34,7 +36,7 @@ def _infer_dtype(data):
     stack = [data]
     while stack:
         x = stack.pop()
-        if isinstance(x, list | tuple):
+        if isinstance(x, list | tuple | range):
             stack.extend(x)
         elif isinstance(x, Tensor):
             kinds.add(x.dtype)
@@ -61,7 +63,8 @@ def _host_array(data, dtype, op: str) -> np.ndarray:
     elif isinstance(data, np.ndarray):
         array = data
     elif isinstance(data, list | tuple) and any(isinstance(x, Tensor) for x in data):
-        array = np.stack([_host_array(x, dtype, op) for x in data]) if data else np.zeros(0)
+        # (each element in its own dtype: the checks and the cast below see the values)
+        array = np.stack([_host_array(x, None, op) for x in data]) if data else np.zeros(0)
     else:
         try:
             array = np.asarray(data)
@@ -70,17 +73,45 @@ def _host_array(data, dtype, op: str) -> np.ndarray:
                              f"(ragged nested sequences cannot make a tensor)") from None
         except TypeError as e:
             raise TypeError(f"{op}: cannot make a tensor from {type(data).__name__}: {e}") from None
-        if array.dtype == object:
+        # (NumPy keeps ints too big for int64 and uint64 as Python objects)
+        if array.dtype == object and not all(isinstance(v, numbers.Number) for v in array.flat):
             raise ValueError(f"{op}: expected a sequence of equal-length sequences of numbers "
                              f"(ragged nested sequences cannot make a tensor)")
     if dtype is not None:
         if array.dtype.kind == "f" and dtype.numpy.kind in "iub" and array.size:
             if not np.all(np.isfinite(array)) or not np.all(array == np.trunc(array)):
                 raise TypeError(f"{op}: refusing to truncate non-integer values to {dtype}")
+        if not isinstance(data, Tensor | np.ndarray):  # arrays and tensors wrap, as in PyTorch
+            _check_fits(array, dtype, op)
         array = array.astype(dtype.numpy, copy=False)
     else:
         _dtype.from_numpy_dtype(array.dtype)  # raises for unsupported dtypes (object, complex)
     return array
+
+
+def _check_fits(array: np.ndarray, dtype, op: str) -> None:
+    """Refuse numbers an integer `dtype` cannot hold, as PyTorch does with Python numbers
+    (NumPy would silently wrap 300 around to 44 in int8).
+
+    An int outside int64 is a ValueError (PyTorch's "Overflow when unpacking long long");
+    one outside `dtype` a RuntimeError, except that a negative int may wrap into an unsigned
+    dtype (-1 becomes 255 in uint8), as PyTorch allows.
+    """
+    if dtype.numpy.kind not in "iu" or array.dtype.kind not in "iufO" or not array.size:
+        return
+    lo, hi = array.min(), array.max()
+    if isinstance(lo, np.generic):  # compare as Python numbers: exact for big ints and floats
+        lo, hi = lo.item(), hi.item()
+    for value in (lo, hi):
+        if isinstance(value, int) and not -2 ** 63 <= value < 2 ** 63:
+            raise ValueError(f"{op}: Overflow when unpacking long long: the integer {value} "
+                             f"does not fit in int64, the widest integer dtype")
+    info = np.iinfo(dtype.numpy)
+    low = -info.max if info.min == 0 and array.dtype.kind in "iuO" else info.min
+    for value in (lo, hi):
+        if not low <= value <= info.max:
+            raise RuntimeError(f"{op}: value {value} cannot be converted to type {dtype} "
+                               f"without overflow (it holds {info.min} to {info.max})")
 
 
 def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -117,12 +148,14 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
 
 
 def _shape(op: str, size) -> tuple:
-    if len(size) == 1 and isinstance(size[0], list | tuple):
-        size = tuple(size[0])
-    for s in size:
-        if not isinstance(s, int | np.integer) or isinstance(s, bool) or s < 0:
-            raise ValueError(f"{op}: sizes must be non-negative ints, got {tuple(size)}")
-    return tuple(int(s) for s in size)
+    """The shape of ``zeros(2, 3)`` or ``zeros((2, 3))``: ints, or anything with ``__index__``."""
+    if not size:
+        raise TypeError(f"{op}() missing 1 required positional argument: 'size' "
+                        f"(a 0-d tensor is {op}(()))")
+    shape = size_args(op, size)
+    if any(s < 0 for s in shape):
+        raise RuntimeError(f"{op}: sizes must be non-negative, got {shape}")
+    return shape
 
 
 def _filled(op, size, fill, dtype, device, requires_grad):
@@ -152,15 +185,18 @@ def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """A tensor of `size` filled with `fill_value` (its dtype inferred from the value)."""
+    """A tensor of `size` (a tuple or list) filled with `fill_value` (its dtype inferred from
+    the value)."""
+    if not isinstance(size, list | tuple):
+        raise TypeError(f"full: size must be a tuple or list of ints, like (2,), not "
+                        f"{type(size).__name__}")
     if dtype is None:
         dtype = _dtype.scalar_dtype(fill_value)
     elif not to_dtype(dtype, "full").is_floating_point and isinstance(fill_value, float) \
             and not fill_value.is_integer():
         raise TypeError(f"full: refusing to truncate the non-integer fill value {fill_value} "
                         f"to {to_dtype(dtype)}")
-    return _filled("full", (tuple(size),) if isinstance(size, list | tuple) else (size,),
-                   fill_value, dtype, device, requires_grad)
+    return _filled("full", (tuple(size),), fill_value, dtype, device, requires_grad)
 
 
 def _like(name, maker):
@@ -184,26 +220,64 @@ def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False
                 device=device or input.device, requires_grad=requires_grad)
 
 
+def _number(op: str, name: str, value):
+    """A Python number from a number or a 0-d tensor (what PyTorch takes as a ``Number``)."""
+    if (isinstance(value, Tensor) and value.ndim == 0) or isinstance(value, np.generic):
+        value = value.item()
+    if not isinstance(value, numbers.Real):
+        kind = f"a Tensor of shape {list(value.shape)}" if isinstance(value, Tensor) \
+            else type(value).__name__
+        raise TypeError(f"{op}: argument '{name}' must be a number or a 0-d tensor, not {kind}")
+    return value
+
+
 def arange(start, end=None, step=1, *, dtype=None, device=None,
            requires_grad: bool = False) -> Tensor:
-    """Values from `start` to `end` (excluded) by `step`; int64 unless a bound is a float."""
+    """Values from `start` to `end` (excluded) by `step`; int64 unless a bound is a float.
+
+    The bounds may be 0-d tensors: ``arange(tensor(3))`` counts as ``arange(3)``.
+    """
     if end is None:
         start, end = 0, start
+    start, end, step = (_number("arange", name, value)
+                        for name, value in (("start", start), ("end", end), ("step", step)))
     if step == 0:
         raise RuntimeError("arange: step must be nonzero")
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise RuntimeError(f"arange: unsupported range: {start} -> {end}")
     if (end - start) * step < 0:
-        raise RuntimeError(f"arange: upper bound and larger bound inconsistent with step sign "
+        raise RuntimeError(f"arange: upper bound and lower bound inconsistent with step sign "
                            f"(start={start}, end={end}, step={step})")
     if dtype is None:
-        ints = all(isinstance(v, int | np.integer) for v in (start, end, step))
+        ints = all(isinstance(v, int) for v in (start, end, step))
         dtype = _dtype.int64 if ints else get_default_dtype()
     dt = to_dtype(dtype, "arange")
-    array = np.arange(start, end, step, dtype=np.float64 if dt.is_floating_point else np.int64)
+    if dt.is_floating_point:
+        array = np.arange(start, end, step, dtype=np.float64)
+    else:
+        array = _integer_arange(start, end, step, dt)
     return _from_host(array.astype(dt.numpy), device, requires_grad)
+
+
+def _integer_arange(start, end, step, dt) -> np.ndarray:
+    """`arange` into an integer dtype, with PyTorch's casts of float arguments.
+
+    `start` and `step` are truncated toward zero (a step that becomes 0 is refused). int64
+    truncates `end` as well; the narrower dtypes take the length from the arguments as given:
+    ``arange(0, 6, 1.5)`` is [0, 1, 2, 3, 4, 5] in int64 but [0, 1, 2, 3] in int32.
+    """
+    int_step = int(step)
+    if int_step == 0:
+        raise ValueError(f"arange: step must be nonzero, but step={step} truncates to 0 in {dt}")
+    if dt is _dtype.int64:
+        return np.arange(int(start), int(end), int_step, dtype=np.int64)
+    length = math.ceil((end - start) / step)
+    return int(start) + int_step * np.arange(length, dtype=np.int64)
 
 
 def linspace(start, end, steps: int, *, dtype=None, device=None,
              requires_grad: bool = False) -> Tensor:
+    steps = int_arg("linspace", steps, "steps")
     if steps < 0:
         raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
     dt = to_dtype(dtype, "linspace") if dtype is not None else get_default_dtype()
@@ -212,6 +286,8 @@ def linspace(start, end, steps: int, *, dtype=None, device=None,
 
 def eye(n: int, m: int | None = None, *, dtype=None, device=None,
         requires_grad: bool = False) -> Tensor:
+    n = int_arg("eye", n, "n")
+    m = n if m is None else int_arg("eye", m, "m")
     dt = to_dtype(dtype, "eye") if dtype is not None else get_default_dtype()
     return _from_host(np.eye(n, m, dtype=dt.numpy), device, requires_grad)
 
@@ -275,10 +351,11 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
 
 def randperm(n: int, *, generator=None, dtype=None, device=None) -> Tensor:
     """A random permutation of 0..n-1."""
+    n = int_arg("randperm", n, "n")
     if n < 0:
         raise RuntimeError(f"randperm: n must be non-negative, got {n}")
     dev = _device(device)
-    t = Tensor._make(_source(dev, generator).random_permutation(int(n), dev.index), dev)
+    t = Tensor._make(_source(dev, generator).random_permutation(n, dev.index), dev)
     return t.to(dtype=dtype) if dtype is not None else t
 
 

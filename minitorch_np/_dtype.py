@@ -65,23 +65,30 @@ _BY_NAME = {d.name: d for d in _ALL}
 _default = float32
 
 
+# Python's own types stand for the widest dtype of their kind, whatever the default dtype
+# (``dtype=float`` is float64, as in PyTorch and NumPy).
+_BY_PYTHON_TYPE = {builtins_float: float64, builtins_int: int64, builtins_bool: bool}
+
+
 def to_dtype(obj, op: str = "dtype") -> dtype:
-    """Turn a `dtype`, a NumPy dtype, a Python type or a name into a `dtype`."""
+    """Turn a `dtype`, a NumPy dtype, a Python type or a name into a `dtype`.
+
+    This is the one place dtype arguments are read: every ``dtype=`` goes through it.
+    """
     if isinstance(obj, dtype):
         return obj
-    if obj is builtins_float:
-        return _default
-    if obj is builtins_int:
-        return int64
-    if obj is builtins_bool:
-        return bool
+    if isinstance(obj, type) and obj in _BY_PYTHON_TYPE:
+        return _BY_PYTHON_TYPE[obj]
     if isinstance(obj, str) and obj in _BY_NAME:
         return _BY_NAME[obj]
-    try:
-        return _BY_NUMPY[np.dtype(obj)]
-    except (TypeError, KeyError):
-        names = ", ".join(_BY_NAME)
-        raise TypeError(f"{op}: unsupported dtype {obj!r}; expected one of {names}") from None
+    if isinstance(obj, np.dtype | type | str):  # (np.dtype() would read any object's .dtype)
+        try:
+            return _BY_NUMPY[np.dtype(obj)]
+        except (TypeError, KeyError):
+            pass
+    names = ", ".join(_BY_NAME)
+    raise TypeError(f"{op}: unsupported dtype {obj!r}; expected one of {names}, "
+                    "or float, int, bool")
 
 
 def from_numpy_dtype(np_dtype) -> dtype:

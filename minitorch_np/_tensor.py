@@ -292,12 +292,14 @@ class Tensor:
         return int(self._data.item())
 
     def __format__(self, spec: str) -> str:
-        if self._data.size == 1 and spec:
+        # As PyTorch: a 0-d tensor formats as its number (f"{loss}" is "0.25", not the repr);
+        # a tensor with dimensions formats as its repr, and takes no format spec.
+        if self._data.ndim == 0:
             return format(self.item(), spec)
         if spec:
             raise TypeError(f"unsupported format string {spec!r} passed to Tensor.__format__: "
-                            f"only one-element tensors format as numbers, this one has "
-                            f"{self._data.size} elements")
+                            f"only 0-d tensors format as numbers, this one has shape "
+                            f"{list(self._data.shape)} (format t.item() instead)")
         return repr(self)
 
     def __repr__(self) -> str:
@@ -380,7 +382,7 @@ class Tensor:
         for a in args:
             if isinstance(a, Tensor):
                 device, dtype = device or a._device, dtype or a.dtype
-            elif isinstance(a, _dtype.dtype):
+            elif isinstance(a, _dtype.dtype | type):  # to(float) too: float64, as in PyTorch
                 dtype = a
             elif isinstance(a, str | Device):
                 device = a

@@ -3,6 +3,7 @@ the default dtype and ``manual_seed`` (API.md, "Tensors")."""
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -38,6 +39,9 @@ def to_host(t) -> np.ndarray:
     (np.float64(1.5), torch.float64),                 # so does a NumPy scalar
     ([np.int32(1), np.int32(2)], torch.int32),
     ([np.float64(1.0), 2], torch.float64),
+    (range(3), torch.int64),                          # a range is a sequence of ints
+    (range(0), torch.float32),
+    ([range(2), range(2)], torch.int64),
 ])
 def test_tensor_infers_dtype_like_pytorch(device, data, dtype):
     t = torch.tensor(data, device=device)
@@ -96,9 +100,10 @@ def test_tensor_dtype_spellings(spelling):
     assert torch.tensor([1, 2], dtype=spelling).dtype is torch.float64
 
 
-def test_tensor_python_float_type_is_the_default_float():
-    assert torch.tensor([1, 2], dtype=float).dtype is torch.float32
+def test_tensor_python_types_as_dtypes_are_pytorchs():
+    assert torch.tensor([1, 2], dtype=float).dtype is torch.float64  # not the default float
     assert torch.tensor([1.0], dtype=int).dtype is torch.int64
+    assert torch.tensor([2, 0], dtype=bool).tolist() == [True, False]
 
 
 def test_integral_floats_may_become_ints(device):
@@ -118,6 +123,45 @@ def test_integral_floats_may_become_ints(device):
 def test_float_data_into_an_int_dtype_is_not_silently_truncated(device, make):
     with pytest.raises(TypeError, match="truncate"):
         make(device)
+
+
+# -- tensor(): numbers the dtype cannot hold (PyTorch raises; NumPy would wrap around) -----------
+@pytest.mark.parametrize("data, dtype", [
+    ([2 ** 63], None), ([-2 ** 63 - 1], None), (2 ** 64, None), ([1, 2 ** 70], None),
+    ([2 ** 63], torch.int64), ([2 ** 63], torch.int8), ([np.uint64(2 ** 63)], torch.int64),
+])
+@pytest.mark.parametrize("maker", [torch.tensor, torch.as_tensor], ids=["tensor", "as_tensor"])
+def test_ints_beyond_int64_raise_as_in_pytorch(device, maker, data, dtype):
+    with pytest.raises(ValueError, match=rf"{maker.__name__}: Overflow when unpacking long long"
+                                         rf".* -?\d{{19,}} does not fit in int64"):
+        maker(data, dtype=dtype, device=device)
+
+
+@pytest.mark.parametrize("data, dtype, value", [
+    ([300], torch.int8, 300), (300, torch.int8, 300), ([-129], torch.int8, -129),
+    ([256], torch.uint8, 256), ([-256], torch.uint8, -256), ([2 ** 31], torch.int32, 2 ** 31),
+    ([True, 300], torch.int8, 300), ([300.0], torch.int8, 300.0), ([-1.0], torch.uint8, -1.0),
+    ([1e20], torch.int64, 1e20), (np.int64(300), torch.int8, 300),
+    ([np.int32(40000)], torch.int16, 40000), ([torch.tensor(300), 5], torch.int8, 300),
+])
+@pytest.mark.parametrize("maker", [torch.tensor, torch.as_tensor], ids=["tensor", "as_tensor"])
+def test_numbers_outside_an_integer_dtype_raise_as_in_pytorch(device, maker, data, dtype, value):
+    with pytest.raises(RuntimeError, match=re.escape(
+            f"{maker.__name__}: value {value} cannot be converted to type {dtype!r} without "
+            f"overflow")):
+        maker(data, dtype=dtype, device=device)
+
+
+def test_what_pytorch_lets_wrap_around_or_convert(device):
+    # a negative int may wrap into an unsigned dtype; arrays and tensors are cast unchecked
+    assert torch.tensor([-1, -255], dtype=torch.uint8, device=device).tolist() == [255, 1]
+    assert torch.tensor(np.array([300]), dtype=torch.int8, device=device).tolist() == [44]
+    assert torch.tensor(torch.tensor([300]), dtype=torch.int8, device=device).tolist() == [44]
+    assert torch.tensor([2, 0], dtype=torch.bool, device=device).tolist() == [True, False]
+    # a big int is fine where it becomes a float
+    assert torch.tensor([2 ** 64, 0.5], device=device).dtype is torch.float32
+    assert torch.tensor([2 ** 63], dtype=torch.float64, device=device).tolist() == [2.0 ** 63]
+    assert torch.tensor([2 ** 70], dtype=torch.bool, device=device).tolist() == [True]
 
 
 def test_ragged_nested_lists_raise():
@@ -275,6 +319,65 @@ def test_arange_bad_steps_raise():
         torch.arange(0, 10, -1)
 
 
+# (start, end, step), dtype, what torch.arange gives: start and step are truncated to the
+# integer dtype; int64 truncates end too, the narrower dtypes count the steps in floats
+ARANGE_INTO_INTS = [
+    ((0.5, 3), torch.int64, [0, 1, 2]),
+    ((0, 6, 1.5), torch.int64, [0, 1, 2, 3, 4, 5]),
+    ((0, 2.5, 1), torch.int64, [0, 1]),
+    ((0, -2.5, -1), torch.int64, [0, -1]),
+    ((3, 0.5, -1), torch.int64, [3, 2, 1]),
+    ((0.9, 0.95), torch.int64, []),
+    ((0, 6, 1.5), torch.int32, [0, 1, 2, 3]),
+    ((0, 2.5, 1), torch.int32, [0, 1, 2]),
+    ((-0.5, 3, 1), torch.int16, [0, 1, 2, 3]),
+    ((0, -2.5, -1), torch.uint8, [0, 255, 254]),
+]
+
+
+@pytest.mark.parametrize("args, dtype, expected", ARANGE_INTO_INTS)
+def test_arange_with_float_arguments_into_an_integer_dtype(device, args, dtype, expected):
+    t = torch.arange(*args, dtype=dtype, device=device)
+    assert t.dtype is dtype and t.tolist() == expected
+
+
+@pytest.mark.parametrize("args, dtype", [((0, 2.5, 0.5), torch.int64), ((0, 3, 0.7), torch.int64),
+                                         ((0, 2, 0.5), torch.int32)])
+def test_arange_refuses_a_step_that_truncates_to_zero(args, dtype):
+    # PyTorch raises this ValueError for int64 (and silently gives zeros for int32)
+    with pytest.raises(ValueError, match=r"arange: step must be nonzero, but step=0\.\d "
+                                         r"truncates to 0 in minitorch_np\.int"):
+        torch.arange(*args, dtype=dtype)
+
+
+@pytest.mark.parametrize("args, dtype, expected", [
+    ((torch.tensor(3),), torch.int64, [0, 1, 2]),
+    ((torch.tensor(3, dtype=torch.int32),), torch.int64, [0, 1, 2]),
+    ((torch.tensor(True),), torch.int64, [0]),
+    ((1, torch.tensor(4), torch.tensor(2)), torch.int64, [1, 3]),
+    ((torch.tensor(3.0),), torch.float32, [0.0, 1.0, 2.0]),
+    ((0, torch.tensor(1), 0.5), torch.float32, [0.0, 0.5]),
+    ((np.int64(3),), torch.int64, [0, 1, 2]),
+    ((np.float32(2),), torch.float32, [0.0, 1.0]),
+], ids=["int64", "int32", "bool", "start-end-step", "float", "float step", "np.int64",
+        "np.float32"])
+def test_arange_takes_0d_tensors_as_numbers(device, args, dtype, expected):
+    args = [torch.tensor(a.item(), dtype=a.dtype, device=device) if isinstance(a, torch.Tensor)
+            else a for a in args]
+    t = torch.arange(*args, device=device)
+    assert t.dtype is dtype and t.tolist() == expected
+
+
+def test_arange_refuses_what_is_not_a_number():
+    with pytest.raises(TypeError, match=r"arange: argument 'end' must be a number or a 0-d "
+                                        r"tensor, not a Tensor of shape \[1\]"):
+        torch.arange(torch.tensor([3]))
+    with pytest.raises(TypeError, match="arange: argument 'step' must be a number .* not str"):
+        torch.arange(0, 3, "1")
+    with pytest.raises(RuntimeError, match="arange: unsupported range: 0 -> inf"):
+        torch.arange(0, math.inf)
+
+
 @pytest.mark.parametrize("start, end, steps", [(0, 1, 5), (-1, 1, 1), (2, -3, 11), (0, 1, 0)])
 def test_linspace(device, start, end, steps):
     t = torch.linspace(start, end, steps, device=device)
@@ -366,14 +469,61 @@ def test_randperm_is_a_permutation(device, n):
     lambda d: torch.randperm(-1, device=d),
 ], ids=["zeros", "ones", "empty", "full", "rand", "randn", "randint", "randperm"])
 def test_negative_sizes_raise(device, make):
-    with pytest.raises((ValueError, RuntimeError), match="non-negative"):
+    with pytest.raises(RuntimeError, match="non-negative"):
         make(device)
 
 
-@pytest.mark.parametrize("size", [(2.5,), ("a",), (True,)])
+@pytest.mark.parametrize("size", [(2.5,), ("a",), (True,), (np.True_,), (torch.tensor(2.0),)])
 def test_non_integer_sizes_raise(size):
-    with pytest.raises((TypeError, ValueError)):
+    with pytest.raises(TypeError, match="zeros: sizes must be ints, got"):
         torch.zeros(*size)
+
+
+INT_SIZES = [np.int64(3), np.int32(3), torch.tensor(3)]
+SIZED_FACTORIES = {
+    "zeros": lambda n, d: torch.zeros(n, 2, device=d),
+    "ones": lambda n, d: torch.ones((n, 2), device=d),
+    "empty": lambda n, d: torch.empty([n], device=d),
+    "full": lambda n, d: torch.full((n,), 1.0, device=d),
+    "rand": lambda n, d: torch.rand(n, device=d),
+    "randn": lambda n, d: torch.randn(2, n, device=d),
+    "randint": lambda n, d: torch.randint(0, 5, (n,), device=d),
+    "randperm": lambda n, d: torch.randperm(n, device=d),
+    "eye": lambda n, d: torch.eye(n, n, device=d),
+    "linspace": lambda n, d: torch.linspace(0, 1, n, device=d),
+    "new_zeros": lambda n, d: torch.ones(1, device=d).new_zeros(n),
+}
+
+
+@pytest.mark.parametrize("n", INT_SIZES, ids=["np.int64", "np.int32", "0-d tensor"])
+@pytest.mark.parametrize("name", list(SIZED_FACTORIES))
+def test_factories_take_any_int_with_index_as_pytorch_does(device, name, n):
+    t = SIZED_FACTORIES[name](n, device)
+    assert 3 in t.shape and all(type(s) is int for s in t.shape)
+
+
+@pytest.mark.parametrize("name", ["randperm", "eye", "linspace"])
+def test_factories_refuse_a_float_count(name):
+    with pytest.raises(TypeError, match=f"{name}: .* must be an int, got float"):
+        SIZED_FACTORIES[name](3.0, "cpu")
+
+
+@pytest.mark.parametrize("make", [torch.zeros, torch.ones, torch.empty, torch.rand, torch.randn],
+                         ids=lambda f: f.__name__)
+def test_factories_without_a_size_raise_as_in_pytorch(make):
+    with pytest.raises(TypeError, match=rf"{make.__name__}\(\) missing 1 required positional "
+                                        "argument: 'size'"):
+        make()
+    assert make(()).shape == ()  # a 0-d tensor asks for the empty size
+
+
+@pytest.mark.parametrize("size", [2, np.int64(2), torch.tensor(2), 2.0])
+def test_full_wants_a_sequence_size_as_in_pytorch(size):
+    with pytest.raises(TypeError, match="full: size must be a tuple or list of ints"):
+        torch.full(size, 1.0)
+    with pytest.raises(TypeError, match="full: size must be a tuple or list of ints"):
+        torch.ones(1).new_full(size, 1.0)
+    assert torch.full([2], 1.0).shape == torch.full(torch.Size([2]), 1.0).shape == (2,)
 
 
 # -- dtype / device / requires_grad arguments of every factory ---------------------------------

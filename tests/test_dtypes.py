@@ -103,6 +103,38 @@ def test_set_default_dtype_refuses_integers():
         torch.set_default_dtype(torch.int64)
 
 
+# -- Python's types as dtypes --------------------------------------------------------------
+PYTHON_TYPES = [(float, f64), (int, i64), (bool, torch.bool)]
+
+
+@pytest.mark.parametrize("default", [f32, f64])
+@pytest.mark.parametrize("pytype, dtype", PYTHON_TYPES, ids=["float", "int", "bool"])
+def test_python_types_are_the_widest_dtype_of_their_kind(pytype, dtype, default, device):
+    torch.set_default_dtype(default)  # float is float64 whatever the default, as in PyTorch
+    assert torch.ones(2, dtype=pytype, device=device).dtype is dtype
+    assert torch.tensor([1, 0], dtype=pytype, device=device).dtype is dtype
+    assert torch.full((2,), 1, dtype=pytype, device=device).dtype is dtype
+    assert torch.zeros(2, device=device).to(dtype=pytype).dtype is dtype
+    assert torch.zeros(2, device=device).type(pytype).dtype is dtype
+
+
+@pytest.mark.parametrize("pytype, dtype", PYTHON_TYPES, ids=["float", "int", "bool"])
+def test_to_takes_a_python_type_as_its_dtype(pytype, dtype, device):
+    t = torch.tensor([0.0, 1.5], device=device)
+    assert t.to(pytype).dtype is dtype
+    np.testing.assert_array_equal(to_host(t.to(pytype)), np.array([0.0, 1.5]).astype(dtype.numpy))
+
+
+@pytest.mark.parametrize("bad", [np.float64(1.0), np.array([1.0]), "float128", list],
+                         ids=["NumPy scalar", "array", "unknown name", "list type"])
+def test_what_is_not_a_dtype_is_refused(bad):
+    # (np.dtype() would take the .dtype of a scalar or an array)
+    with pytest.raises(TypeError, match="zeros: unsupported dtype"):
+        torch.zeros(2, dtype=bad)
+    with pytest.raises(TypeError, match="zeros: unsupported dtype"):
+        torch.zeros(2, dtype=torch.ones(1))
+
+
 # -- NumPy arrays as operands -------------------------------------------------------------
 NDARRAY_EXPRS = [
     ("ndarray + tensor", lambda a, t: a + t, np.add),

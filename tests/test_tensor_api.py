@@ -417,26 +417,78 @@ def test_int_tensor_as_a_list_index(device):
         items[torch.tensor(1.0, device=device)]
 
 
-def test_format_spec_on_one_element_tensors(device):
+def test_format_spec_on_0d_tensors(device):
     assert f"{torch.tensor(3.14159, device=device):.4f}" == "3.1416"
-    assert f"{torch.tensor([2.0 / 3.0], device=device):.2f}" == "0.67"
     assert "{:.01f}".format(torch.tensor(5.06, device=device)) == "5.1"  # noqa: UP032
     assert "{:d}".format(torch.tensor(5, device=device)) == "5"  # noqa: UP032
+    assert f"{torch.tensor(1.5, device=device, requires_grad=True):.2f}" == "1.50"
+
+
+def test_format_of_a_0d_tensor_is_its_number_as_in_pytorch(device):
+    # Tensor.__format__ formats item() for a 0-d tensor, even with no spec
+    assert f"{torch.tensor(1.5, device=device)}" == format(torch.tensor(1.5), "") == "1.5"
+    assert f"{torch.tensor(3, device=device)}" == "3"
+    assert f"{torch.tensor(True, device=device)}" == "True"
+    assert f"{torch.tensor(0.1, device=device)}" == "0.10000000149011612"  # float32's 0.1
+    assert str(torch.tensor(1.5, device=device)).startswith("tensor(1.5000")  # str is the repr
 
 
 def test_format_without_spec_is_the_repr(device):
-    t = torch.tensor([1.0, 2.0], device=device)
-    assert f"{t}" == repr(t) == str(t)
+    for t in (torch.tensor([1.0, 2.0], device=device), torch.tensor([1.5], device=device)):
+        assert f"{t}" == repr(t) == str(t)
 
 
-def test_format_spec_on_many_elements_raises(device):
-    with pytest.raises(TypeError, match="Tensor.__format__"):
-        f"{torch.tensor([1.0, 2.0], device=device):.2f}"
+@pytest.mark.parametrize("data", [[1.0, 2.0], [1.5], [[1.5]]], ids=["many", "one", "1x1"])
+def test_format_spec_on_a_tensor_with_dimensions_raises_as_in_pytorch(device, data):
+    with pytest.raises(TypeError, match="unsupported format string .*Tensor.__format__"):
+        format(torch.tensor(data, device=device), ".2f")
 
 
 def test_tensors_hash_by_identity():
     a, b = torch.ones(1), torch.ones(1)
     assert len({a, b}) == 2 and {a: 1}[a] == 1
+
+
+# -- int arguments: anything with __index__, as in PyTorch ----------------------------------------
+SHAPE_OPS_WITH_INTS = [
+    ("reshape", lambda x, n: x.reshape(n, 6), (2, 6)),
+    ("reshape tuple", lambda x, n: x.reshape((n, -1)), (2, 6)),
+    ("view", lambda x, n: x.view(n, 6), (2, 6)),
+    ("view one size", lambda x, n: x.view(n * 6), (12,)),
+    ("expand", lambda x, n: x[:1].expand(n, -1), (2, 4)),
+    ("broadcast_to", lambda x, n: x[:1].broadcast_to((n, 4)), (2, 4)),
+    ("permute", lambda x, n: x.permute(n - 1, 0), (4, 3)),
+    ("unflatten", lambda x, n: x.unflatten(1, (n, n)), (3, 2, 2)),
+    ("chunk", lambda x, n: x.chunk(n, 1)[0], (3, 2)),
+    ("split", lambda x, n: x.split(n, 1)[0], (3, 2)),  # (PyTorch itself refuses an np.int64 here)
+    ("split sizes", lambda x, n: x.split([n, n], 1)[1], (3, 2)),
+    ("narrow", lambda x, n: x.narrow(1, n, n), (3, 2)),
+    ("new_zeros", lambda x, n: x.new_zeros(n, 3), (2, 3)),
+]
+
+
+@pytest.mark.parametrize("n", [np.int64(2), np.int32(2), torch.tensor(2)],
+                         ids=["np.int64", "np.int32", "0-d tensor"])
+@pytest.mark.parametrize("name, op, shape", SHAPE_OPS_WITH_INTS,
+                         ids=[o[0] for o in SHAPE_OPS_WITH_INTS])
+def test_shape_ops_take_any_int_with_index(device, name, op, shape, n):
+    x = torch.arange(12.0, device=device).reshape(3, 4)
+    out = op(x, n)
+    assert out.shape == shape and all(type(s) is int for s in out.shape)
+    assert out.dtype is torch.float32
+
+
+@pytest.mark.parametrize("name, op", [
+    ("reshape", lambda x: x.reshape(2.0, 6)), ("reshape", lambda x: x.reshape(True, 12)),
+    ("reshape", lambda x: x.reshape(torch.tensor(2.0), 6)), ("view", lambda x: x.view(2.0, 6)),
+    ("view", lambda x: x.view(12.0)), ("expand", lambda x: x.expand(3.0, 4)),
+    ("permute", lambda x: x.permute(1.0, 0)), ("chunk", lambda x: x.chunk(2.0)),
+    ("split", lambda x: x.split(2.0)), ("split", lambda x: x.split([1.0, 3.0], 1)),
+    ("narrow", lambda x: x.narrow(1, 1.0, 2)),
+])
+def test_shape_ops_refuse_floats_naming_the_op(name, op):
+    with pytest.raises(TypeError, match=rf"^{name}: \w+ must be (an int|ints), got"):
+        op(torch.ones(3, 4))
 
 
 # -- the legacy constructor ----------------------------------------------------------------------

@@ -6,6 +6,11 @@ gradient back into the input's layout.
 """
 from __future__ import annotations
 
+import numbers
+import operator
+
+import numpy as np
+
 from .._dtype import result_type, to_dtype
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.function import Function
@@ -142,13 +147,25 @@ def _share_version(out: Tensor, base: Tensor) -> Tensor:
     return out
 
 
-def _size_args(op: str, size) -> tuple:
+def int_arg(op: str, value, name: str) -> int:
+    """`value` as a Python int. PyTorch takes anything with ``__index__`` (a NumPy integer, an
+    integer tensor of one element) but not a bool; anything else is a TypeError."""
+    if not isinstance(value, bool | np.bool_):
+        try:
+            return operator.index(value)
+        except TypeError:
+            pass
+    raise TypeError(f"{op}: {name} must be an int, got {type(value).__name__} ({value!r})")
+
+
+def size_args(op: str, size, name: str = "sizes") -> tuple:
+    """Sizes given as ``f(2, 3)`` or ``f((2, 3))``, as a tuple of Python ints."""
     if len(size) == 1 and isinstance(size[0], list | tuple):
         size = tuple(size[0])
-    for s in size:
-        if not isinstance(s, int) or isinstance(s, bool):
-            raise TypeError(f"{op}: sizes must be ints, got {size!r}")
-    return tuple(size)
+    try:
+        return tuple(int_arg(op, s, name) for s in size)
+    except TypeError:
+        raise TypeError(f"{op}: {name} must be ints, got {tuple(size)!r}") from None
 
 
 def _infer_shape(op: str, shape: tuple, numel: int) -> tuple:
@@ -172,7 +189,7 @@ def _infer_shape(op: str, shape: tuple, numel: int) -> tuple:
 def reshape(input, *shape):
     """The same elements in a new shape; one dimension may be -1 (inferred)."""
     x = tensor_arg("reshape", input)
-    shape = _infer_shape("reshape", _size_args("reshape", shape), x._data.size)
+    shape = _infer_shape("reshape", size_args("reshape", shape), x._data.size)
     if shape == x._data.shape:
         return x
     return _share_version(Reshape.apply(x, shape), x)
@@ -181,9 +198,9 @@ def reshape(input, *shape):
 def view(input, *shape):
     """Like `reshape`, but only when no copy is needed (else a RuntimeError, as PyTorch)."""
     x = tensor_arg("view", input)
-    if len(shape) == 1 and not isinstance(shape[0], int | list | tuple):
+    if len(shape) == 1 and not isinstance(shape[0], numbers.Number | Tensor | list | tuple):
         return x.to(dtype=to_dtype(shape[0], "view"))
-    shape = _infer_shape("view", _size_args("view", shape), x._data.size)
+    shape = _infer_shape("view", size_args("view", shape), x._data.size)
     out = Reshape.apply(x, shape)
     with device_guard(x):
         copied = x._data.size and not x._device.backend.xp.may_share_memory(out._data, x._data)
@@ -242,7 +259,7 @@ def unsqueeze(input, dim: int):
 def permute(input, *dims):
     """Reorder the dimensions (a view)."""
     x = tensor_arg("permute", input)
-    dims = _size_args("permute", dims)
+    dims = size_args("permute", dims, "dims")
     if len(dims) != x.ndim:
         raise RuntimeError(f"permute: number of dims don't match: the tensor has {x.ndim} "
                            f"dimensions but {len(dims)} were given")
@@ -287,7 +304,7 @@ def movedim(input, source: int, destination: int):
 def expand(input, *sizes):
     """Broadcast to `sizes` (-1 keeps a dimension) without copying."""
     x = tensor_arg("expand", input)
-    sizes = _size_args("expand", sizes)
+    sizes = size_args("expand", sizes)
     if len(sizes) < x.ndim:
         raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater "
                            f"or equal to the number of dimensions in the tensor ({x.ndim})")
@@ -394,6 +411,7 @@ def narrow(input, dim: int, start: int, length: int):
     """The slice ``start:start+length`` of dimension `dim` (a view)."""
     x = tensor_arg("narrow", input)
     d = _wrap_dim("narrow", dim, x.ndim)
+    start, length = int_arg("narrow", start, "start"), int_arg("narrow", length, "length")
     size = x.shape[d]
     if start < 0:
         start += size
@@ -409,13 +427,13 @@ def split(tensor, split_size_or_sections, dim: int = 0):
     x = tensor_arg("split", tensor, "tensor")
     d = _wrap_dim("split", dim, x.ndim)
     size = x.shape[d]
-    if isinstance(split_size_or_sections, int):
-        step = split_size_or_sections
+    if not isinstance(split_size_or_sections, list | tuple):
+        step = int_arg("split", split_size_or_sections, "split_size")
         if step <= 0 and size:
             raise RuntimeError(f"split: split_size must be positive, got {step}")
         sizes = [min(step, size - s) for s in range(0, size, step)] if size else [0]
     else:
-        sizes = list(split_size_or_sections)
+        sizes = list(size_args("split", (split_size_or_sections,), "split_sizes"))
         if sum(sizes) != size:
             raise RuntimeError(f"split: split_with_sizes expects split_sizes to sum exactly to "
                                f"{size} (input tensor's size at dimension {d}), but got "
@@ -430,6 +448,7 @@ def split(tensor, split_size_or_sections, dim: int = 0):
 def chunk(input, chunks: int, dim: int = 0):
     """Split into `chunks` pieces of equal size (the last may be smaller)."""
     x = tensor_arg("chunk", input)
+    chunks = int_arg("chunk", chunks, "chunks")
     if chunks <= 0:
         raise RuntimeError(f"chunk: chunks must be greater than 0, got {chunks}")
     size = x.shape[_wrap_dim("chunk", dim, x.ndim)]
