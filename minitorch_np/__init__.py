@@ -35,6 +35,8 @@ from . import cuda  # noqa: E402
 from ._random_generator import Generator  # noqa: E402
 from . import models, nn, optim, training, utils  # noqa: E402  (built on the Tensor API above)
 from .autograd import Variable  # noqa: E402
+from .autograd.anomaly import is_check_nan_enabled as is_anomaly_check_nan_enabled  # noqa: E402
+from .autograd.anomaly import is_enabled as is_anomaly_enabled  # noqa: E402
 
 multiply, subtract, divide, negative = mul, sub, div, neg
 

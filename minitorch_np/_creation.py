@@ -340,13 +340,16 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
         raise TypeError("randint: missing 'high'")
     if low >= high:
         raise RuntimeError(f"randint: expected low < high, got low={low}, high={high}")
+    if requires_grad and not to_dtype(dtype or _dtype.int64, "randint").is_floating_point:
+        raise RuntimeError("randint: only Tensors of floating point dtype can require "
+                           "gradients (pass a floating dtype=)")
     dev = _device(device)
     array = _source(dev, generator).random_integers(int(low), int(high),
                                                    _shape("randint", (size,)), dev.index)
     t = Tensor._make(array, dev)
     if dtype is not None:
         t = t.to(dtype=dtype)
-    return t
+    return t.requires_grad_() if requires_grad else t
 
 
 def randperm(n: int, *, generator=None, dtype=None, device=None) -> Tensor:

@@ -371,6 +371,8 @@ class Tensor:
         return t
 
     def detach_(self) -> Tensor:
+        if self._base is not None:  # its base's graph would still describe it
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
         self.grad_fn = None
         self._requires_grad = False
         return self

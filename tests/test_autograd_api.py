@@ -368,6 +368,16 @@ def test_without_detect_anomaly_nan_flows_silently(device):
     assert np.isnan(to_host(x.grad)).all()
 
 
+def test_detect_anomaly_without_nan_checks(device):
+    assert not torch.is_anomaly_enabled()
+    with torch.autograd.detect_anomaly(check_nan=False):
+        assert torch.is_anomaly_enabled() and not torch.is_anomaly_check_nan_enabled()
+        y = leaf([0.0], device)
+        (y.sqrt() * 0.0).sum().backward()  # 0 · ∞ = nan flows on, as asked
+        assert np.isnan(to_host(y.grad)).all()
+    assert not torch.is_anomaly_enabled() and torch.is_anomaly_check_nan_enabled()
+
+
 def test_detect_anomaly_is_restored_on_exit(device):
     from minitorch_np.autograd import anomaly
     assert not anomaly.is_enabled()

@@ -735,3 +735,15 @@ def test_random_factories_draw_float16_too(device, name):
     z = getattr(torch, name)(5, dtype=torch.float32, generator=torch.Generator().manual_seed(3),
                             device=device)
     np.testing.assert_array_equal(to_host(y), to_host(z).astype(np.float16))
+
+
+def test_randint_requires_grad_needs_a_floating_dtype(device):
+    torch.manual_seed(0)
+    with pytest.raises(RuntimeError, match="only Tensors of floating point dtype can require"):
+        torch.randint(0, 5, (3,), device=device, requires_grad=True)
+    after_error = torch.randint(0, 5, (3,), device=device)  # refused before drawing
+    torch.manual_seed(0)
+    again = torch.randint(0, 5, (3,), device=device)
+    assert to_host(after_error).tolist() == to_host(again).tolist()
+    t = torch.randint(0, 5, (3,), dtype=torch.float32, device=device, requires_grad=True)
+    assert t.requires_grad and t.is_leaf and t.dtype == torch.float32

@@ -519,3 +519,18 @@ def test_legacy_constructor_on_a_device(device):
 def test_is_tensor_and_numel_functions():
     assert torch.is_tensor(torch.ones(1)) and not torch.is_tensor([1.0])
     assert torch.numel(torch.ones(2, 5)) == 10
+
+
+def test_membership_and_comparison_with_none_as_in_pytorch(device):
+    t = torch.tensor([[1, 2], [3, 4]], device=device)
+    assert 2 in t and 5 not in t and torch.tensor(3, device=device) in t
+    with pytest.raises(RuntimeError, match="__contains__ only supports Tensor or scalar"):
+        [1] in t  # noqa: B015
+    assert (t == None) is False and (t != None) is True  # noqa: E711
+
+
+def test_detach_in_place_refuses_a_view(device):
+    y = torch.ones(3, device=device, requires_grad=True) * 2
+    with pytest.raises(RuntimeError, match="Can't detach views in-place. Use detach"):
+        y[:2].detach_()
+    assert y.detach_() is y and not y.requires_grad and y.grad_fn is None

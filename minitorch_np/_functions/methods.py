@@ -64,6 +64,22 @@ def _swapped(fn):
     return reflected
 
 
+def _eq(self, other):
+    return False if other is None else E.eq(self, other)  # t == None is False, as in PyTorch
+
+
+def _ne(self, other):
+    return True if other is None else E.ne(self, other)
+
+
+def _contains(self, element) -> bool:
+    """``element in t``: whether any entry equals it (a number or a tensor), as PyTorch."""
+    if not isinstance(element, Tensor | int | float | bool):
+        raise RuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you "
+                           f"passed in a {type(element)}.")
+    return bool((self == element).any())
+
+
 def _matmul(self, other):
     return L.matmul(self, other if isinstance(other, Tensor) else as_operand("matmul", other))
 
@@ -84,8 +100,8 @@ OPERATORS = {
     "__matmul__": _matmul,
     "__rmatmul__": _rmatmul,
     "__neg__": E.neg, "__pos__": lambda self: self, "__abs__": E.abs,
-    "__eq__": E.eq, "__ne__": E.ne, "__lt__": E.lt, "__le__": E.le, "__gt__": E.gt,
-    "__ge__": E.ge,
+    "__eq__": _eq, "__ne__": _ne, "__contains__": _contains,
+    "__lt__": E.lt, "__le__": E.le, "__gt__": E.gt, "__ge__": E.ge,
     "__and__": E.bitwise_and, "__rand__": _swapped(E.bitwise_and), "__iand__": P.bitwise_and_,
     "__or__": E.bitwise_or, "__ror__": _swapped(E.bitwise_or), "__ior__": P.bitwise_or_,
     "__xor__": E.bitwise_xor, "__rxor__": _swapped(E.bitwise_xor), "__ixor__": P.bitwise_xor_,
