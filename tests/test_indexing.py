@@ -1,13 +1,17 @@
-"""``x[key]`` and ``x[key] = value``: basic and advanced indexing with NumPy's semantics,
-checked against NumPy on every device."""
+"""``x[key]``, ``x[key] = value``, ``gather``, ``take_along_dim`` and ``index_select`` with
+PyTorch's semantics, checked against NumPy constructions on every device, and against PyTorch
+itself where it is installed."""
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import minitorch_np as torch
+from minitorch_np.autograd import gradcheck, gradgradcheck
 
 
 def to_host(t) -> np.ndarray:
@@ -16,6 +20,35 @@ def to_host(t) -> np.ndarray:
     return t.detach().cpu().numpy()
 
 A = np.arange(60, dtype=np.float32).reshape(3, 4, 5)
+
+
+def _dims_used(k) -> int:
+    if k is None or k is Ellipsis or isinstance(k, bool):
+        return 0
+    return np.ndim(k) if np.asarray(k).dtype == bool else 1
+
+
+def _is_int(k) -> bool:
+    return isinstance(k, int | np.integer) and not isinstance(k, bool) or (
+        isinstance(k, np.ndarray) and k.ndim == 0 and k.dtype.kind == "i")
+
+
+def pytorch_rule(a: np.ndarray, key) -> tuple:
+    """``(first, rest)`` with ``a[first][rest]`` equal to PyTorch's ``a[key]``: PyTorch applies
+    the integers first (basic indexing, so ``a[first]`` is a view and can be assigned through),
+    then NumPy's rule to the rest. An Ellipsis is spelled out: PyTorch places advanced indices by
+    the dimensions they index, so one standing for no dimensions does not separate them."""
+    key = key if isinstance(key, tuple) else (key,)
+    used = sum(_dims_used(k) for k in key)
+    key = [e for k in key for e in ([slice(None)] * (a.ndim - used) if k is Ellipsis else [k])]
+    first = tuple(int(k) if _is_int(k) else slice(None) for k in key
+                  for _ in range(_dims_used(k)))
+    return first + (Ellipsis,), tuple(k for k in key if not _is_int(k))  # `...`: 0-d, a view
+
+
+def by_pytorch_rule(a: np.ndarray, key) -> np.ndarray:
+    first, rest = pytorch_rule(a, key)
+    return a[first][rest]
 
 
 def _on(device, key):
@@ -81,7 +114,7 @@ def test_advanced_indexing_matches_numpy(device, name):
     key = ADVANCED[name]
     x = torch.tensor(A, device=device)
     out = x[_on(device, key)]
-    ref = A[key]
+    ref = by_pytorch_rule(A, key)  # NumPy's A[key] for all but mixed_negative_list
     assert tuple(out.shape) == ref.shape
     assert out.device == x.device
     np.testing.assert_array_equal(to_host(out), ref)
@@ -351,12 +384,393 @@ def _array_and_key(draw):
 def test_random_keys_match_numpy(array_and_key, device):
     a, key = array_and_key
     x = torch.tensor(a, device=device)
-    ref = a[key]
+    ref = by_pytorch_rule(a, key)
     out = x[key]
     assert tuple(out.shape) == np.shape(ref)
     np.testing.assert_array_equal(to_host(out), ref)
     y = torch.tensor(a, device=device)
     expected = a.copy()
-    expected[key] = -1.0
+    first, rest = pytorch_rule(expected, key)
+    expected[first][rest] = -1.0
     y[key] = -1.0
     np.testing.assert_array_equal(to_host(y), expected)
+
+
+# -- PyTorch's rule: integers first ----------------------------------------------------------------
+Z = np.arange(120, dtype=np.float32).reshape(2, 3, 4, 5)
+
+# Keys where NumPy's rule places the dimensions differently (it counts an integer as an advanced
+# index): array, key, PyTorch's shape.
+INTEGERS_FIRST = {
+    "int_slice_list": (A, (0, slice(None), [0, 1]), (4, 2)),
+    "int_slice_negative_list": (A, (2, slice(1, None), [-1, 0, -1]), (3, 3)),
+    "int_slice_mask": (A, (1, slice(None), np.array([True, False, True, False, True])), (4, 3)),
+    "int_slice_int_tensor_2d": (A, (0, slice(None), np.array([[0, 1], [1, 2]])), (4, 2, 2)),
+    "int_ellipsis_list": (A, (0, Ellipsis, [3, 1]), (4, 2)),
+    "int_none_slice_none_list": (A, (0, None, slice(None), None, [1, 2]), (1, 4, 1, 2)),
+    "int_slice_true": (A, (0, slice(None), True), (4, 1, 5)),
+    "int_slice_false": (A, (0, slice(None), False), (4, 0, 5)),
+    "0d_tensor_slice_list": (A, (np.array(2), slice(None), [4, 0]), (4, 2)),
+    "ellipsis_of_no_dims": (A, (slice(None), [0, 1], Ellipsis, [0, 1]), (3, 2)),
+    "4d_slice_int_slice_list": (Z, (slice(None), 0, slice(None), [0, 1]), (2, 4, 2)),
+    "4d_int_slice_int_list": (Z, (0, slice(None), 1, [0, 1]), (3, 2)),
+    "4d_int_slice_lists": (Z, (1, slice(None, 2), [0, 3], [[1], [2]]), (2, 2, 2)),
+}
+
+
+@pytest.mark.parametrize("name", list(INTEGERS_FIRST))
+def test_integers_apply_first_as_in_pytorch(device, name):
+    a, key, shape = INTEGERS_FIRST[name]
+    out = torch.tensor(a, device=device)[_on(device, key)]
+    assert tuple(out.shape) == shape
+    np.testing.assert_array_equal(to_host(out), by_pytorch_rule(a, key))
+
+
+@pytest.mark.parametrize("name", list(INTEGERS_FIRST))
+def test_setitem_integers_apply_first(device, name):
+    a, key, shape = INTEGERS_FIRST[name]
+    value = -np.arange(1, int(np.prod(shape)) + 1, dtype=np.float32).reshape(shape)
+    x = torch.tensor(a, device=device)
+    x[_on(device, key)] = torch.tensor(value, device=device)
+    expected = a.copy()
+    first, rest = pytorch_rule(expected, key)
+    expected[first][rest] = value
+    np.testing.assert_array_equal(to_host(x), expected)
+
+
+def test_setitem_refuses_the_numpy_shaped_value(device):
+    x = torch.tensor(A, device=device)
+    with pytest.raises((ValueError, RuntimeError), match=r"\[2, 4\]"):
+        x[0, :, [0, 1]] = torch.ones(2, 4, device=device)
+    np.testing.assert_array_equal(to_host(x), A)
+    assert x._version == 0
+
+
+@pytest.mark.parametrize("name", list(INTEGERS_FIRST))
+def test_integers_first_gradients(device, name):
+    a, key, shape = INTEGERS_FIRST[name]
+    x = torch.tensor(a, dtype=torch.float64, device=device, requires_grad=True)
+    key, host_key = _on(device, key), key
+    assert gradcheck(lambda t: t[key], (x,))
+    assert gradgradcheck(lambda t: t[key], (x,))
+    positions = by_pytorch_rule(np.arange(a.size).reshape(a.shape), host_key)
+    if np.unique(positions).size < positions.size:
+        return  # a position written twice keeps one value: no gradient to check (nor in PyTorch)
+    v = torch.ones(shape, dtype=torch.float64, device=device, requires_grad=True)
+
+    def put(t, value):
+        y = t * 1.0  # not a leaf: an in-place write is recorded
+        y[key] = value
+        return y
+    assert gradcheck(put, (x, v))
+
+
+def test_integers_first_gradient_lands_in_place(device):
+    x = torch.tensor(A, device=device, requires_grad=True)
+    weights = torch.tensor([[1.0, 2.0]] * 4, device=device)  # (4, 2), PyTorch's shape
+    (x[0, :, [0, 3]] * weights).sum().backward()
+    expected = np.zeros_like(A)
+    expected[0, :, 0], expected[0, :, 3] = 1.0, 2.0
+    np.testing.assert_array_equal(to_host(x.grad), expected)
+
+
+def test_0d_integer_tensor_selects_a_view(device):
+    x = torch.tensor(A, device=device)
+    row = x[torch.tensor(1, device=device)]
+    row[0, 0] = -1.0  # a view, as PyTorch's select
+    assert x[1, 0, 0].item() == -1.0
+
+
+@pytest.mark.parametrize("key", [(0, slice(None), [0, 5]), (5, slice(None), [0, 1]),
+                                 (0, slice(None), [0, 1], 0)],
+                         ids=["list", "int", "too_many"])
+def test_integers_first_errors(device, key):
+    x = torch.tensor(A, device=device)
+    with pytest.raises(IndexError, match=r"\[3, 4, 5\]"):
+        x[key]
+
+
+def test_integers_first_mask_of_the_wrong_shape_raises(device):
+    x = torch.tensor(A, device=device)
+    with pytest.raises(IndexError, match=r"mask \[4\].*\[5\]"):
+        x[0, :, torch.tensor([True, False, True, False], device=device)]
+
+
+# -- a list as the whole key -----------------------------------------------------------------------
+def test_a_list_of_lists_is_a_tuple(device):
+    x = torch.tensor(A, device=device)
+    with pytest.warns(UserWarning, match="non-tuple sequence"):
+        out = x[[[0, 1], [2, 0]]]
+    assert tuple(out.shape) == (2, 5)
+    np.testing.assert_array_equal(to_host(out), A[[0, 1], [2, 0]])
+
+
+@pytest.mark.parametrize("make, ref", [
+    (lambda d: [torch.tensor(0, device=d), torch.tensor(1, device=d)], A[0, 1]),
+    (lambda d: [0, slice(None)], A[0, :]),
+    (lambda d: [1, None], A[1, None]),
+    (lambda d: [Ellipsis, 2], A[..., 2]),
+    (lambda d: [True, slice(None)], A[None]),
+    (lambda d: [[]], A[np.array([], dtype=np.int64)]),
+], ids=["0d_tensors", "slice", "none", "ellipsis", "bool_and_slice", "empty_list"])
+def test_a_list_holding_a_tensor_sequence_slice_none_or_ellipsis_is_a_tuple(device, make, ref):
+    with pytest.warns(UserWarning, match="non-tuple sequence"):
+        out = torch.tensor(A, device=device)[make(device)]
+    assert tuple(out.shape) == ref.shape
+    np.testing.assert_array_equal(to_host(out), ref)
+
+
+def test_a_list_of_numbers_or_of_32_lists_is_one_index(device):
+    x = torch.tensor(A, device=device)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(to_host(x[[2, 0, 2]]), A[[2, 0, 2]])
+        np.testing.assert_array_equal(to_host(x[[True, False, True]]), A[[True, False, True]])
+        long = [[0, 1]] * 32
+        assert tuple(x[long].shape) == (32, 2, 4, 5)
+        np.testing.assert_array_equal(to_host(x[long]), A[np.array(long)])
+
+
+def test_setitem_with_a_list_as_a_tuple(device):
+    x = torch.tensor(A, device=device)
+    with pytest.warns(UserWarning, match="non-tuple sequence"):
+        x[[[0, 1], [2, 0]]] = -1.0
+    expected = A.copy()
+    expected[[0, 1], [2, 0]] = -1.0
+    np.testing.assert_array_equal(to_host(x), expected)
+
+
+# -- uint8 indices are masks -----------------------------------------------------------------------
+UINT8_WARNING = ("indexing with dtype torch.uint8 is now deprecated, please use a dtype "
+                 "torch.bool instead.")
+
+
+def test_uint8_index_is_a_mask_with_a_deprecation_warning(device):
+    x = torch.tensor(A, device=device)
+    mask = torch.tensor([1, 0, 1], dtype=torch.uint8, device=device)
+    with pytest.warns(UserWarning, match=UINT8_WARNING.replace(".", r"\.")) as record:
+        out = x[mask]
+    assert record[0].filename == __file__  # points at the indexing line
+    np.testing.assert_array_equal(to_host(out), A[[True, False, True]])
+    with pytest.warns(UserWarning, match="uint8"):
+        out = x[:, torch.tensor(A[0] % 3 == 0, device=device).to(torch.uint8)]
+    np.testing.assert_array_equal(to_host(out), A[:, A[0] % 3 == 0])
+    with pytest.warns(UserWarning, match="uint8"):
+        out = x[1, :, torch.tensor([0, 1, 0, 0, 3], dtype=torch.uint8, device=device)]
+    np.testing.assert_array_equal(to_host(out), A[1][:, [1, 4]])
+
+
+def test_0d_uint8_index_is_a_bool(device):
+    x = torch.tensor(A, device=device)
+    with pytest.warns(UserWarning, match="uint8"):
+        assert tuple(x[torch.tensor(1, dtype=torch.uint8, device=device)].shape) == (1, 3, 4, 5)
+    with pytest.warns(UserWarning, match="uint8"):
+        assert tuple(x[torch.tensor(0, dtype=torch.uint8)].shape) == (0, 3, 4, 5)
+
+
+def test_setitem_with_a_uint8_mask(device):
+    x = torch.tensor(A, device=device)
+    with pytest.warns(UserWarning, match="uint8"):
+        x[torch.tensor([0, 2, 1], dtype=torch.uint8, device=device)] = torch.zeros(2, 4, 5,
+                                                                                   device=device)
+    expected = A.copy()
+    expected[1:] = 0.0
+    np.testing.assert_array_equal(to_host(x), expected)
+
+
+# -- gather, take_along_dim, index_select ----------------------------------------------------------
+M = np.array([[1.0, 2, 3], [4, 5, 6], [7, 8, 9]], dtype=np.float32)
+
+
+@pytest.mark.parametrize("dim, index, expected", [
+    (1, [[0, 2]], [[1.0, 3.0]]),
+    (1, [[0, 2], [1, 0]], [[1.0, 3.0], [5.0, 4.0]]),
+    (0, [[2], [0]], [[7.0], [1.0]]),
+    (-1, [[0, 2, 1, 1]], [[1.0, 3.0, 2.0, 2.0]]),
+    (1, np.zeros((0, 2), dtype=np.int64), np.zeros((0, 2))),
+], ids=["one_row", "two_rows", "dim0_one_column", "longer_along_dim", "empty"])
+def test_gather_output_has_the_index_shape(device, dim, index, expected):
+    x = torch.tensor(M, device=device)
+    out = x.gather(dim, torch.tensor(index, device=device))
+    assert tuple(out.shape) == np.shape(expected)
+    np.testing.assert_array_equal(to_host(out), expected)
+
+
+def test_gather_with_a_smaller_index_gradient(device):
+    x = torch.tensor(M, dtype=torch.float64, device=device, requires_grad=True)
+    index = torch.tensor([[0, 2, 2], [1, 0, 1]], device=device)
+    assert gradcheck(lambda t: t.gather(1, index), (x,))
+    assert gradgradcheck(lambda t: t.gather(1, index), (x,))
+    x.gather(1, index).sum().backward()
+    np.testing.assert_array_equal(to_host(x.grad), [[1, 0, 2], [1, 2, 0], [0, 0, 0]])
+
+
+@pytest.mark.parametrize("index, message", [
+    ([[-1, 2]], r"gather\(\): index -1 is out of bounds for dimension 1 with size 3"),
+    ([[0, 3]], r"gather\(\): index 3 is out of bounds for dimension 1 with size 3"),
+    ([[0], [1], [2], [0]], r"gather\(\): Size does not match at dimension 0 expected index "
+                           r"\[4, 1\] to be no larger than self \[3, 3\] apart from dimension 1"),
+    ([0, 1], r"gather\(\): Index tensor must have the same number of dimensions"),
+], ids=["negative", "too_large", "larger_index", "fewer_dims"])
+def test_gather_errors(device, index, message):
+    x = torch.tensor(M, device=device, requires_grad=True)
+    with pytest.raises(RuntimeError, match=message):
+        x.gather(1, torch.tensor(index, device=device))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bool, torch.uint8])
+def test_gather_index_dtype_must_be_int32_or_int64(device, dtype):
+    x = torch.tensor(M, device=device)
+    with pytest.raises(RuntimeError, match=r"gather\(\): Expected dtype int32/int64"):
+        x.gather(1, torch.tensor([[0, 1]], device=device).to(dtype))
+    out = x.gather(1, torch.tensor([[2, 1]], dtype=torch.int32, device=device))
+    np.testing.assert_array_equal(to_host(out), [[3.0, 2.0]])
+
+
+def test_gather_of_a_0d_tensor(device):
+    x = torch.tensor(5.0, device=device)
+    np.testing.assert_array_equal(to_host(x.gather(0, torch.tensor([0, 0], device=device))),
+                                  [5.0, 5.0])
+    assert x.gather(0, torch.tensor(0, device=device)).shape == ()
+
+
+@pytest.mark.parametrize("shape, index, dim", [
+    ((3, 3), [[0, 2]], 1), ((3, 3), [[0], [2]], 0), ((2, 1, 3), [[[0, 2], [1, 1]]], 2),
+    ((3, 4), [[3, 0, 1], [2, 2, 2], [1, 0, 3]], -1),
+], ids=["index_row_broadcast", "index_column_broadcast", "both_broadcast", "same_shape"])
+def test_take_along_dim_broadcasts_like_numpy(device, shape, index, dim):
+    a = np.arange(np.prod(shape), dtype=np.float64).reshape(shape)
+    x = torch.tensor(a, device=device, requires_grad=True)
+    idx = torch.tensor(index, device=device)
+    out = torch.take_along_dim(x, idx, dim)
+    np.testing.assert_array_equal(to_host(out), np.take_along_axis(a, np.array(index), dim))
+    assert gradcheck(lambda t: t.take_along_dim(idx, dim), (x,))
+
+
+def test_take_along_dim_without_dim_reads_the_flattened_input(device):
+    x = torch.tensor(M, device=device)
+    out = x.take_along_dim(torch.tensor([[8, 0], [4, 4]], device=device))
+    np.testing.assert_array_equal(to_host(out), [9.0, 1.0, 5.0, 5.0])
+
+
+@pytest.mark.parametrize("index, dim, error, message", [
+    (np.array([[-1, 2]]), 1, RuntimeError, r"take_along_dim\(\): index -1 is out of bounds"),
+    (np.array([[0, 2]], dtype=np.int32), 1, RuntimeError, r"should be int64 but got .*int32"),
+    (np.array([0, 2]), 1, RuntimeError, "same number of dimensions"),
+    (np.array([[0, 2], [1, 1]]), 1, RuntimeError, r"size of tensor a \(3\) must match"),
+], ids=["negative", "int32", "fewer_dims", "not_broadcastable"])
+def test_take_along_dim_errors(device, index, dim, error, message):
+    with pytest.raises(error, match=message):
+        torch.tensor(M, device=device).take_along_dim(torch.tensor(index, device=device), dim)
+
+
+def test_index_select_with_a_0d_index_keeps_the_dimension(device):
+    v = np.arange(6, dtype=np.float64).reshape(2, 3)
+    x = torch.tensor(v, device=device, requires_grad=True)
+    out = x.index_select(1, torch.tensor(2, device=device))
+    assert tuple(out.shape) == (2, 1)
+    np.testing.assert_array_equal(to_host(out), v[:, [2]])
+    assert gradcheck(lambda t: t.index_select(1, torch.tensor(2, device=device)), (x,))
+    s = torch.tensor(5.0, device=device)
+    assert s.index_select(0, torch.tensor([0], device=device)).shape == ()
+
+
+@pytest.mark.parametrize("index, error, message", [
+    ([[0, 1]], IndexError, r"index_select\(\): Index is supposed to be a vector.*\[1, 2\]"),
+    ([-1], IndexError, r"index_select\(\): index -1 is out of bounds for dimension 1 with size 3"),
+    ([0, 3], IndexError, r"index_select\(\): index 3 is out of bounds for dimension 1"),
+    ([True, False], RuntimeError, r"index_select\(\): Expected dtype int32 or int64"),
+    ([0.0, 1.0], RuntimeError, r"index_select\(\): Expected dtype int32 or int64"),
+], ids=["2d", "negative", "too_large", "bool", "float"])
+def test_index_select_errors(device, index, error, message):
+    x = torch.zeros(2, 3, device=device)
+    with pytest.raises(error, match=message):
+        x.index_select(1, torch.tensor(index, device=device))
+
+
+# -- parity with PyTorch ---------------------------------------------------------------------------
+def _pytorch_key(pt, key):
+    """`key` for PyTorch: NumPy arrays become tensors."""
+    def one(k):
+        return pt.from_numpy(k) if isinstance(k, np.ndarray) else k
+    return tuple(one(k) for k in key) if isinstance(key, tuple) else one(key)
+
+
+def _assert_key_matches_pytorch(pt, device, a, key):
+    """Values, gradient (of a random upstream gradient) and assignment agree with PyTorch."""
+    ours = torch.tensor(a, dtype=torch.float64, device=device, requires_grad=True)
+    theirs = pt.tensor(a, dtype=pt.float64, requires_grad=True)
+    out_ours, out_theirs = ours[_on(device, key)], theirs[_pytorch_key(pt, key)]
+    assert tuple(out_ours.shape) == tuple(out_theirs.shape), key
+    np.testing.assert_array_equal(to_host(out_ours), out_theirs.detach().numpy())
+    g = np.random.default_rng(0).standard_normal(tuple(out_theirs.shape))
+    out_ours.backward(torch.tensor(g, device=device))
+    out_theirs.backward(pt.from_numpy(g))
+    np.testing.assert_allclose(to_host(ours.grad), theirs.grad.numpy(), rtol=1e-12)
+    mine, theirs = torch.tensor(a, device=device), pt.tensor(a)
+    value = np.arange(g.size, dtype=a.dtype).reshape(g.shape)  # repeated indices: the last write
+    mine[_on(device, key)] = torch.tensor(value, device=device)
+    theirs[_pytorch_key(pt, key)] = pt.from_numpy(value)
+    np.testing.assert_array_equal(to_host(mine), theirs.numpy())
+
+
+@pytest.mark.parametrize("name", list(INTEGERS_FIRST))
+def test_integers_first_matches_pytorch(device, name):
+    pt = pytest.importorskip("torch")
+    a, key, _ = INTEGERS_FIRST[name]
+    _assert_key_matches_pytorch(pt, device, a, key)
+
+
+def test_list_keys_uint8_gather_and_index_select_match_pytorch(device):
+    pt = pytest.importorskip("torch")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # both libraries' deprecation warnings
+        _assert_key_matches_pytorch(pt, device, A, [[0, 1], [2, 0]])
+        _assert_key_matches_pytorch(pt, device, A, [0, slice(None), [1, 3]])
+        _assert_key_matches_pytorch(pt, device, A, np.array([1, 0, 1], dtype=np.uint8))
+    for dim, index in [(1, [[0, 2]]), (1, [[0, 2], [1, 0]]), (0, [[2, 1, 0]])]:
+        assert torch.tensor(M, device=device).gather(dim, torch.tensor(index, device=device)) \
+            .tolist() == pt.tensor(M).gather(dim, pt.tensor(index)).tolist()
+    x = np.arange(6.0).reshape(2, 3)
+    assert torch.tensor(x, device=device).index_select(1, torch.tensor(2, device=device)) \
+        .tolist() == pt.tensor(x).index_select(1, pt.tensor(2)).tolist()
+
+
+@st.composite
+def _mixed_key(draw):
+    """A key of integers, slices, lists and masks in any order, one per dimension and at least
+    one of each of the first three, with None or True put in and an Ellipsis standing for some
+    of the dimensions."""
+    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=3, max_size=4)))
+    length = draw(st.integers(1, 3))  # lists and masks share one length: they broadcast
+    more = st.sampled_from(["int", "slice", "list", "mask"])
+    kinds = ["int", "slice", "list"] + draw(st.lists(more, min_size=len(shape) - 3,
+                                                     max_size=len(shape) - 3))
+    key = []
+    for n, kind in zip(shape, draw(st.permutations(kinds))):
+        if kind == "int":
+            key.append(draw(st.integers(-n, n - 1)))
+        elif kind == "slice":
+            key.append(slice(draw(st.none() | st.integers(-n, n)), draw(st.none() | st.integers(
+                -n, n)), draw(st.none() | st.integers(1, 2))))
+        elif kind == "list" or n < length:
+            key.append(draw(st.lists(st.integers(-n, n - 1), min_size=length, max_size=length)))
+        else:
+            mask = np.zeros(n, dtype=bool)
+            mask[draw(st.permutations(range(n)))[:length]] = True
+            key.append(mask)
+    for extra in draw(st.lists(st.sampled_from([None, True]), max_size=2)):
+        key.insert(draw(st.integers(0, len(key))), extra)
+    if draw(st.booleans()):
+        start = draw(st.integers(0, len(key)))
+        key[start:draw(st.integers(start, len(key)))] = [Ellipsis]
+    return np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape), tuple(key)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # `device` is a string
+@given(array_and_key=_mixed_key())
+def test_random_mixed_keys_match_pytorch(device, array_and_key):
+    pt = pytest.importorskip("torch")
+    a, key = array_and_key
+    _assert_key_matches_pytorch(pt, device, a, key)
