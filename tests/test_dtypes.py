@@ -321,3 +321,14 @@ def test_where_with_two_numbers_types_them_as_pytorch(device):
         out = torch.where(cond, a, b)
         assert out.dtype == dtype and out.device == cond.device, (a, b)
         assert to_host(out).tolist() == values
+
+
+def test_masked_fill_keeps_the_input_dtype(device):
+    # PyTorch casts the value into the tensor: 1.5 into int64 is 1, 2 into bool is True
+    mask = _t([True, False], torch.bool, device)
+    ints = _t([5, 6], i64, device).masked_fill(mask, 1.5)
+    assert ints.dtype == i64 and to_host(ints).tolist() == [1, 6]
+    flags = _t([False, False], torch.bool, device).masked_fill(mask, 2)
+    assert flags.dtype == torch.bool and to_host(flags).tolist() == [True, False]
+    with pytest.raises(RuntimeError, match="only supports a 0-dimensional value tensor"):
+        _t([1.0, 2.0], f32, device).masked_fill(mask, _t([3.0], f32, device))

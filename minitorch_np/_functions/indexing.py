@@ -467,9 +467,15 @@ def index_select(input, dim: int, index):
 
 
 def masked_fill(input, mask, value):
-    """`input` with `value` where `mask` is True."""
+    """`input` with `value` (a number or a 0-d tensor) where `mask` is True, in input's dtype:
+    like PyTorch, the value is cast to it (1.5 into an int64 tensor is 1)."""
     from .elementwise import where
-    return where(mask, value, input)
+    x = tensor_arg("masked_fill", input)
+    if isinstance(value, Tensor) and value.ndim != 0:
+        raise RuntimeError(f"masked_fill: only supports a 0-dimensional value tensor, but got "
+                           f"a tensor of shape {list(value.shape)}")
+    out = where(mask, value, x)
+    return out if out._data.dtype == x._data.dtype else out.to(x.dtype)
 
 
 def take_along_dim(input, indices, dim: int | None = None):
