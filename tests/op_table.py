@@ -526,18 +526,28 @@ INDEXING = [
             case((2, 3, 4), key=(Ellipsis, [1, 1])), case((3, 4), key=(None, [0, 0], slice(None))),
             case((2, 3, 4), key=([0, 1], slice(None), [1, 1])),
             case((2, 3, 4), key=(1, [2, 0, 2], slice(None, None, 3))))),
+    # an integer apart from the advanced indices: PyTorch applies it first (NumPy would move
+    # the list's dimension to the front)
+    OpInfo("index_int_apart", lambda x, key: x[key],
+           lambda x, key: x[key[0]][(slice(None),) * (len(key) - 2) + (np.asarray(key[-1]),)],
+           (case((2, 3, 4), key=(0, slice(None), [1, 1, 3])),
+            case((2, 3, 4, 2), key=(1, slice(None), slice(None), [0, 1, 0])))),
     OpInfo("gather", lambda x, dim, index: x.gather(dim, _as_index(x, index)),
-           lambda x, dim, index: np.take_along_axis(x, np.asarray(index), axis=dim),
+           lambda x, dim, index: np.take_along_axis(  # (an index smaller than x reads x's corner)
+               x[tuple(slice(None) if d == dim % x.ndim else slice(0, n)
+                       for d, n in enumerate(np.shape(index)))], np.asarray(index), axis=dim),
            (case((3, 4), dim=1, index=[[0, 0, 3], [1, 2, 1], [3, 3, 3]]),
             case((3, 4), dim=0, index=[[0, 1, 2, 0], [2, 2, 2, 2]]),
-            case((2, 3), dim=-1, index=[[2], [0]]), case((4,), dim=0, index=[1, 1, 1]))),
+            case((2, 3), dim=-1, index=[[2], [0]]), case((4,), dim=0, index=[1, 1, 1]),
+            case((3, 4), dim=1, index=[[0, 2]]))),
     OpInfo("take_along_dim", lambda x, dim, index: x.take_along_dim(_as_index(x, index), dim),
            lambda x, dim, index: np.take_along_axis(x, np.asarray(index), axis=dim),
            (case((3, 4), dim=1, index=[[1, 1], [0, 3], [2, 2]]),)),
     OpInfo("index_select", lambda x, dim, index: x.index_select(dim, _as_index(x, index)),
-           lambda x, dim, index: np.take(x, index, axis=dim),
+           lambda x, dim, index: np.take(x, np.atleast_1d(index), axis=dim),  # 0-d: keeps dim
            (case((3, 4), dim=0, index=[2, 0, 2]), case((3, 4), dim=1, index=[3, 3, 1]),
-            case((5,), dim=0, index=[4, 4]), case((2, 3, 4), dim=-1, index=[0]))),
+            case((5,), dim=0, index=[4, 4]), case((2, 3, 4), dim=-1, index=[0]),
+            case((3, 4), dim=1, index=2))),
     OpInfo("masked_fill", lambda x, mask_shape, value: x.masked_fill(_as_mask(x, mask_shape),
                                                                      value),
            lambda x, mask_shape, value: np.where(pattern_mask(mask_shape), value, x),
