@@ -534,3 +534,19 @@ def test_detach_in_place_refuses_a_view(device):
     with pytest.raises(RuntimeError, match="Can't detach views in-place. Use detach"):
         y[:2].detach_()
     assert y.detach_() is y and not y.requires_grad and y.grad_fn is None
+
+
+@pytest.mark.parametrize("op", [lambda x: x.t(), lambda x: x.T, lambda x: x.reshape(3),
+                                lambda x: x.view(3), lambda x: x.permute(0),
+                                lambda x: x.expand(3), lambda x: x.transpose(0, 0),
+                                lambda x: x.squeeze()],
+                         ids=["t", "T", "reshape", "view", "permute", "expand", "transpose",
+                              "squeeze"])
+def test_a_shape_op_that_changes_nothing_is_still_a_new_view(device, op):
+    # as PyTorch: not the tensor itself (a leaf would stay a leaf, its .grad shared)
+    x = torch.ones(3, device=device, requires_grad=True)
+    y = op(x)
+    assert y is not x and not y.is_leaf and y.grad_fn is not None
+    assert y._version_counter is x._version_counter  # a view: it shares memory and counter
+    y.sum().backward()
+    assert y.grad is None and to_host(x.grad).tolist() == [1.0, 1.0, 1.0]

@@ -186,12 +186,16 @@ def _infer_shape(op: str, shape: tuple, numel: int) -> tuple:
     return shape
 
 
+def _alias(x: Tensor) -> Tensor:
+    """A view of all of `x` (a shape op that changes nothing): a new tensor, as PyTorch's —
+    never `x` itself, which would make ``y = x.t()`` of a leaf a leaf, its ``.grad`` x's."""
+    return _share_version(Reshape.apply(x, x._data.shape), x)
+
+
 def reshape(input, *shape):
     """The same elements in a new shape; one dimension may be -1 (inferred)."""
     x = tensor_arg("reshape", input)
     shape = _infer_shape("reshape", size_args("reshape", shape), x._data.size)
-    if shape == x._data.shape:
-        return x
     return _share_version(Reshape.apply(x, shape), x)
 
 
@@ -267,7 +271,7 @@ def permute(input, *dims):
     if len(set(dims)) != len(dims):
         raise RuntimeError(f"permute: repeated dim in {dims}")
     if dims == tuple(range(x.ndim)):
-        return x
+        return _alias(x)
     return _share_version(Permute.apply(x, dims), x)
 
 
@@ -275,7 +279,7 @@ def transpose(input, dim0: int, dim1: int):
     """Swap two dimensions (a view)."""
     x = tensor_arg("transpose", input)
     if x.ndim == 0:
-        return x
+        return _alias(x)
     d0, d1 = _wrap_dim("transpose", dim0, x.ndim), _wrap_dim("transpose", dim1, x.ndim)
     dims = list(range(x.ndim))
     dims[d0], dims[d1] = dims[d1], dims[d0]
@@ -290,7 +294,7 @@ def t(input):
     x = tensor_arg("t", input)
     if x.ndim > 2:
         raise RuntimeError(f"t: expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
-    return transpose(x, 0, 1) if x.ndim == 2 else x
+    return transpose(x, 0, 1) if x.ndim == 2 else _alias(x)
 
 
 def movedim(input, source: int, destination: int):
@@ -324,7 +328,7 @@ def expand(input, *sizes):
         shape.append(s)
     shape = tuple(shape)
     if shape == x._data.shape:
-        return x
+        return _alias(x)
     return _share_version(Expand.apply(x, shape), x)
 
 
