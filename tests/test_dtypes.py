@@ -332,3 +332,19 @@ def test_masked_fill_keeps_the_input_dtype(device):
     assert flags.dtype == torch.bool and to_host(flags).tolist() == [True, False]
     with pytest.raises(RuntimeError, match="only supports a 0-dimensional value tensor"):
         _t([1.0, 2.0], f32, device).masked_fill(mask, _t([3.0], f32, device))
+
+
+def test_view_as_a_dtype_reads_the_same_bytes(device):
+    # PyTorch's view(dtype) reinterprets, it does not convert: 1.0f is 0x3F800000
+    x = _t([1.0, 2.0], f32, device)
+    as_int = x.view(torch.int32)
+    assert as_int.dtype == torch.int32 and to_host(as_int).tolist() == [1065353216, 1073741824]
+    assert list(x.view(torch.float64).shape) == [1] and list(x.view(torch.uint8).shape) == [8]
+    as_int[0] = 1073741824  # the same memory: x changes too, and its version
+    assert to_host(x).tolist() == [2.0, 2.0] and x._version == 1
+    grad = torch.ones(2, device=device, requires_grad=True)
+    assert not grad.view(torch.float32).requires_grad  # outside the graph, as PyTorch's
+    with pytest.raises(RuntimeError, match="last dimension must have stride 1"):
+        torch.arange(6.0, device=device).reshape(2, 3).t().view(torch.int16)
+    with pytest.raises(RuntimeError, match="a 0-d tensor cannot view"):
+        _t(1.5, f32, device).view(torch.int16)

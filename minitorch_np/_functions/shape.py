@@ -203,7 +203,7 @@ def view(input, *shape):
     """Like `reshape`, but only when no copy is needed (else a RuntimeError, as PyTorch)."""
     x = tensor_arg("view", input)
     if len(shape) == 1 and not isinstance(shape[0], numbers.Number | Tensor | list | tuple):
-        return x.to(dtype=to_dtype(shape[0], "view"))
+        return _view_as_dtype(x, to_dtype(shape[0], "view"))
     shape = _infer_shape("view", size_args("view", shape), x._data.size)
     out = Reshape.apply(x, shape)
     with device_guard(x):
@@ -212,6 +212,25 @@ def view(input, *shape):
         raise RuntimeError(f"view: view size {list(shape)} is not compatible with input tensor's "
                            f"size {list(x.shape)} and stride; use .reshape(...) instead")
     return _share_version(out, x)
+
+
+def _view_as_dtype(x: Tensor, dt) -> Tensor:
+    """``x.view(dtype)``: the same bytes read as `dt`, not converted (``tensor(1.).view(int32)``
+    is 1065353216), outside the graph as PyTorch's. Another element size rescales the last
+    dimension, which must then be contiguous."""
+    a, old, new = x._data, x._data.dtype.itemsize, dt.numpy.itemsize
+    if old != new:
+        what = f"view {x.dtype} as {dt} (different element sizes, {old} and {new} bytes)"
+        if a.ndim == 0:
+            raise RuntimeError(f"view: a 0-d tensor cannot {what}")
+        if a.shape[-1] != 1 and a.strides[-1] != old:
+            raise RuntimeError(f"view: the last dimension must have stride 1 to {what}, but it "
+                               f"has stride {a.strides[-1] // old}")
+        if (a.shape[-1] * old) % new:
+            raise RuntimeError(f"view: the last dimension's size ({a.shape[-1]}) times {old} "
+                               f"must be divisible by {new} to {what}")
+    with device_guard(x):
+        return _share_version(Tensor._make(a.view(dt.numpy), x._device), x)
 
 
 def view_as(input, other):
