@@ -170,6 +170,21 @@ def test_norms_of_order_zero_minus_infinity_and_negative(device):
     assert x.norm(2, dtype=torch.float32).dtype == torch.float32
 
 
+def test_median_ties_share_the_gradient_and_nan_is_the_median(device):
+    """As PyTorch: median() spreads its gradient over the elements equal to it; a NaN is the
+    median (of all elements, or of its row with dim) and takes the gradient."""
+    x = torch.tensor([1.0, 2.0, 2.0, 3.0], dtype=torch.float64, device=device, requires_grad=True)
+    x.median().backward()
+    assert to_host(x.grad).tolist() == [0.0, 0.5, 0.5, 0.0]
+    x = torch.tensor([3.0, math.nan, 1.0], dtype=torch.float64, device=device, requires_grad=True)
+    m = x.median()
+    m.backward()
+    assert math.isnan(m.item()) and to_host(x.grad).tolist() == [0.0, 1.0, 0.0]
+    rows = torch.tensor([[3.0, math.nan, 1.0], [1.0, 2.0, 3.0]], device=device)
+    values, indices = rows.median(dim=1)
+    assert math.isnan(to_host(values)[0]) and to_host(indices).tolist() == [1, 1]
+
+
 def test_prod_with_zeros_refuses_double_backward(device):
     """Its first derivative is computed as a constant there: create_graph says so loudly."""
     info = OPS_BY_NAME["prod_with_zeros"]

@@ -437,24 +437,55 @@ all = _logical("all", "all")  # noqa: A001
 any = _logical("any", "any")  # noqa: A001
 
 
+class MedianAll(_ArrayFunction):
+    """m = the median of all elements (the lower middle one for an even count); ∂m/∂x is
+    spread evenly over the elements equal to m, as PyTorch does. With a NaN, m is the first
+    NaN and takes the whole gradient."""
+
+    @staticmethod
+    def forward(ctx, x):
+        xp = ctx.xp
+        flat = x.reshape(-1)
+        nan = xp.isnan(flat) if flat.dtype.kind == "f" else None
+        if nan is not None and bool(nan.any()):
+            first = int(xp.argmax(nan))
+            m, picked = flat[first], xp.arange(flat.size) == first
+        else:
+            k = (flat.size - 1) // 2
+            m = xp.partition(flat, k)[k]
+            picked = flat == m
+        if ctx.needs_input_grad[0]:  # (a floating tensor)
+            share = picked.astype(x.dtype)
+            share /= share.sum()
+            ctx.save_for_backward(share.reshape(x.shape))
+        return xp.asarray(m)
+
+    @staticmethod
+    def backward(ctx, g):
+        share, = ctx.saved_tensors
+        return g * share
+
+
 def median(input, dim=None, keepdim: bool = False):
     """The median (the lower of the two middle values for an even count, as PyTorch); with
-    `dim`, the named tuple (values, indices). The gradient goes to the element picked."""
+    `dim`, the named tuple (values, indices), the gradient going to the element picked. A NaN
+    is the median wherever there is one."""
     x = tensor_arg("median", input)
     if x.numel() == 0:
         raise RuntimeError("median(): cannot compute the median of an empty tensor")
     xp = x._device.backend.xp
     if dim is None:
-        flat = x.reshape(-1)
-        k = (flat.shape[0] - 1) // 2
-        with device_guard(x):
-            idx = xp.argsort(flat._data, kind="stable")[k:k + 1]
-        return flat.gather(0, Tensor._make(idx, x._device)).reshape(())
+        return MedianAll.apply(x)
     d = _wrap_dim("median", dim, x.ndim)
     k = (x.shape[d] - 1) // 2
     with device_guard(x):
         order = xp.argsort(x._data, axis=d, kind="stable")
-        idx = Tensor._make(xp.take(order, [k], axis=d), x._device)
+        picked = xp.take(order, [k], axis=d)
+        if x._data.dtype.kind == "f":  # a NaN is the median of its row, as in PyTorch
+            nan = xp.isnan(x._data)
+            picked = xp.where(nan.any(axis=d, keepdims=True),
+                              xp.argmax(nan, axis=d, keepdims=True), picked)
+        idx = Tensor._make(picked, x._device)
     values = x.gather(d, idx)
     if not keepdim:
         values, idx = values.squeeze(d), idx.squeeze(d)
