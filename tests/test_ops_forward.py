@@ -109,3 +109,20 @@ def test_float_floor_division_is_pythons(device):
     trunc = [float(int(v / 0.1)) for v in (1.0, 0.7, 3.0, -7.5)]  # 0.7 / 0.1 = 6.99…9
     assert to_host(torch.div(a, 0.1, rounding_mode="trunc")).tolist() == trunc
     assert to_host(a[3:] // float("inf")).tolist() == [-1.0]
+
+
+def test_reductions_of_0d_and_empty_tensors_as_pytorch(device):
+    t = torch.tensor(2.5, device=device)
+    for op in (lambda: t.max(0), lambda: t.min(-1), lambda: t.median(0)):
+        values, indices = op()
+        assert values.item() == 2.5 and indices.item() == 0 and values.shape == ()
+    assert t.prod(0).item() == 2.5
+    e = torch.zeros(0, 3, device=device)
+    values, indices = e.max(dim=1)
+    assert list(values.shape) == [0] and list(indices.shape) == [0]
+    with pytest.raises(IndexError, match="reduction dim 0 to have non-zero size"):
+        e.max(dim=0)
+    assert list(e.softmax(0).shape) == [0, 3] and list(e.log_softmax(0).shape) == [0, 3]
+    assert to_host(e.logsumexp(0)).tolist() == [-np.inf] * 3  # log of an empty sum
+    assert np.isnan(e.median().item())
+    assert [list(c.shape) for c in torch.zeros(0, device=device).chunk(3)] == [[0]] * 3

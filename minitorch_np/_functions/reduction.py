@@ -6,6 +6,7 @@ reshape it so the reduced dimensions have size 1, then expand to the input's sha
 from __future__ import annotations
 
 import builtins
+import math
 from collections import namedtuple
 
 from .._dtype import int64
@@ -136,7 +137,9 @@ class LogSumExp(_ArrayFunction):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         xp = ctx.xp
-        m = xp.max(x, axis=dims, keepdims=True)
+        # (an empty sum is 0 and its log -inf: no maximum to shift by there)
+        m = xp.max(x, axis=dims, keepdims=True) if x.size else xp.zeros(_keep_shape(x.shape,
+                                                                                   dims), x.dtype)
         m = xp.where(xp.isfinite(m), m, 0)  # all -inf rows: avoid inf - inf
         y = xp.log(xp.sum(xp.exp(x - m), axis=dims, keepdims=True)) + m
         out = y if keepdim else xp.squeeze(y, axis=dims)
@@ -157,6 +160,10 @@ class Softmax(_ArrayFunction):
     @staticmethod
     def forward(ctx, x, dim):
         xp = ctx.xp
+        if x.size == 0:
+            ctx.dim = dim
+            ctx.save_for_backward(x)
+            return x.copy()
         e = xp.exp(x - xp.max(x, axis=dim, keepdims=True))
         y = e / xp.sum(e, axis=dim, keepdims=True)
         ctx.dim = dim
@@ -175,7 +182,7 @@ class LogSoftmax(_ArrayFunction):
     @staticmethod
     def forward(ctx, x, dim):
         xp = ctx.xp
-        shifted = x - xp.max(x, axis=dim, keepdims=True)
+        shifted = x - xp.max(x, axis=dim, keepdims=True) if x.size else x
         y = shifted - xp.log(xp.sum(xp.exp(shifted), axis=dim, keepdims=True))
         ctx.dim = dim
         ctx.save_for_backward(y)
@@ -299,13 +306,18 @@ def _extremum(name, smallest):
         if isinstance(dim, Tensor):  # max(a, b): the elementwise form
             from .elementwise import maximum, minimum
             return (minimum if smallest else maximum)(x, dim)
-        if x.numel() == 0:
-            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
-                               "input.numel() == 0. Specify the reduction dim with the 'dim' "
-                               "argument.")
         if dim is None:
+            if x.numel() == 0:
+                raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
+                                   "input.numel() == 0. Specify the reduction dim with the "
+                                   "'dim' argument.")
             return AMax.apply(x, None, False, smallest)
+        if x.ndim == 0:  # a 0-d tensor's only element, at index 0
+            values, indices = op(x.reshape(1), 0)
+            return values_indices(values.reshape(()), indices.reshape(()))
         d = _wrap_dim(name, dim, x.ndim)
+        if x.shape[d] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size")
         idx = (argmin if smallest else argmax)(x, d, keepdim=True)
         values = x.gather(d, idx)
         if not keepdim:
@@ -369,7 +381,9 @@ def prod(input, dim=None, keepdim: bool = False, *, dtype=None):
         x = x.to(dtype=dtype)
     elif x._data.dtype.kind in "iub":
         x = x.to(dtype=int64)
-    dims = None if dim is None else (_wrap_dim("prod", dim, x.ndim),)
+    dims = None if dim is None or x.ndim == 0 else (_wrap_dim("prod", dim, x.ndim),)
+    if dim is not None:
+        _wrap_dim("prod", dim, x.ndim)  # (checked also for a 0-d tensor: 0 or -1)
     return Prod.apply(x, dims, keepdim)
 
 
@@ -471,12 +485,17 @@ def median(input, dim=None, keepdim: bool = False):
     `dim`, the named tuple (values, indices), the gradient going to the element picked. A NaN
     is the median wherever there is one."""
     x = tensor_arg("median", input)
-    if x.numel() == 0:
-        raise RuntimeError("median(): cannot compute the median of an empty tensor")
     xp = x._device.backend.xp
     if dim is None:
+        if x.numel() == 0:  # no middle value: nan, as PyTorch
+            return x.sum() * math.nan
         return MedianAll.apply(x)
+    if x.ndim == 0:  # a 0-d tensor's only element, at index 0
+        values, indices = median(x.reshape(1), 0)
+        return values_indices(values.reshape(()), indices.reshape(()))
     d = _wrap_dim("median", dim, x.ndim)
+    if x.shape[d] == 0:
+        raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size")
     k = (x.shape[d] - 1) // 2
     with device_guard(x):
         order = xp.argsort(x._data, axis=d, kind="stable")

@@ -474,8 +474,11 @@ def chunk(input, chunks: int, dim: int = 0):
     chunks = int_arg("chunk", chunks, "chunks")
     if chunks <= 0:
         raise RuntimeError(f"chunk: chunks must be greater than 0, got {chunks}")
-    size = x.shape[_wrap_dim("chunk", dim, x.ndim)]
-    step = max(1, -(-size // chunks))
+    d = _wrap_dim("chunk", dim, x.ndim)
+    size = x.shape[d]
+    if size == 0:  # nothing to share: `chunks` empty pieces, as PyTorch
+        return tuple(narrow(x, d, 0, 0) for _ in range(chunks))
+    step = -(-size // chunks)
     return split(x, step, dim)
 
 
