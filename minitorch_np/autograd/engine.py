@@ -294,17 +294,16 @@ def _call_backward(node, grads, create_graph):
                            "and cannot record it; create_graph=True is not supported through "
                            f"{fn.__name__}")
     for nr, g in enumerate(grads):
-        meta = node._output_meta[nr]
-        if g is None and meta is not None and node.materialize_grads:
+        if g is None and node.materialize_grads and node._output_meta[nr] is not None:
             # an output that received no gradient contributes zeros
-            shape, dtype, device = meta
+            shape, dtype, device = node._output_meta[nr]
             with device_guard(device):
                 grads[nr] = Tensor._make(device.backend.xp.zeros(shape, dtype), device)
     out = fn.backward(node, *grads)
     if not isinstance(out, tuple):
         out = (out,)
     n = len(node._edges)
-    if len(out) < n or any(g is not None for g in out[n:]):
+    if len(out) != n and (len(out) < n or any(g is not None for g in out[n:])):
         raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
                            f"(expected {n}, got {len(out)})")
     if not node._builtin:

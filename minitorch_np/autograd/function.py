@@ -308,8 +308,10 @@ def _record(cls, ctx, args, raw, kwargs):
             i += 1
             continue
         dtype = o.dtype
-        differentiable = dtype.kind == "f" and id(o if returned is None else returned[i]) \
-            not in ctx._non_differentiable
+        differentiable = dtype.kind == "f"
+        if differentiable and ctx._non_differentiable:  # marked by forward
+            differentiable = id(o if returned is None else returned[i]) \
+                not in ctx._non_differentiable
         dev = device if devices is None else devices[i]
         results.append(Tensor._make(o, dev, differentiable, ctx if differentiable else None, i))
         output_meta.append((o.shape, dtype, dev))
