@@ -15,6 +15,7 @@ file, so ``x.exp()`` and ``minitorch_np.exp(x)`` are the same function.
 """
 from __future__ import annotations
 
+import warnings
 import weakref
 
 import numpy as np
@@ -172,6 +173,13 @@ class Tensor:
     @property
     def grad(self):
         """The accumulated gradient of a leaf (None until a backward reaches it)."""
+        if self.grad_fn is not None and not self._retains_grad and self._grad is None:
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
+                ".grad attribute won't be populated during autograd.backward(). If you indeed "
+                "want the .grad field to be populated for a non-leaf Tensor, use .retain_grad() "
+                "on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure "
+                "you access the leaf Tensor instead.", UserWarning, stacklevel=2)
         return self._grad
 
     @grad.setter

@@ -384,3 +384,17 @@ def test_detect_anomaly_is_restored_on_exit(device):
     with torch.autograd.detect_anomaly():
         assert anomaly.is_enabled()
     assert not anomaly.is_enabled()
+
+
+def test_reading_grad_of_a_non_leaf_warns_as_pytorch(device):
+    import warnings
+    x = leaf(XS, device)
+    y = x * 2.0
+    y.sum().backward(retain_graph=True)
+    with pytest.warns(UserWarning, match="not a leaf Tensor is being accessed"):
+        assert y.grad is None
+    y.retain_grad()
+    y.sum().backward()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a retained or leaf .grad is read silently
+        assert y.grad is not None and x.grad is not None
