@@ -41,7 +41,7 @@ def _ntuple(op: str, name: str, value, n: int, minimum: int) -> tuple:
                                    for v in values):
         raise TypeError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
     if any(v < minimum for v in values):
-        raise ValueError(f"{op}: {name} must be >= {minimum}, got {value!r}")
+        raise RuntimeError(f"{op}: {name} must be >= {minimum}, got {value!r}")
     return values
 
 

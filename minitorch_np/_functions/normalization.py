@@ -187,7 +187,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     """
     x = tensor_arg("batch_norm", input)
     if x.ndim < 2:
-        raise ValueError(f"batch_norm: expected an input of shape (N, C, *), got "
+        raise RuntimeError(f"batch_norm: expected an input of shape (N, C, *), got "
                          f"{tuple(x.shape)}")
     if x._data.dtype.kind != "f":
         raise RuntimeError(f"batch_norm: expected a floating point input, got {x.dtype}")

@@ -371,12 +371,12 @@ def test_conv1d_layer(device):
 
 
 def test_conv_layer_errors_name_the_layer_and_shapes():
-    with pytest.raises(ValueError, match=r"Conv2d: expected input with 3 channels \(shape "
+    with pytest.raises(RuntimeError, match=r"Conv2d: expected input with 3 channels \(shape "
                                          r"\(N, 3, H, W\) or \(3, H, W\)\), got \(8, 4, 32, 32\)"):
         nn.Conv2d(3, 16, 3)(torch.randn(8, 4, 32, 32))
-    with pytest.raises(ValueError, match=r"Conv2d: expected a 4-D input .* got 2-D"):
+    with pytest.raises(RuntimeError, match=r"Conv2d: expected a 4-D input .* got 2-D"):
         nn.Conv2d(3, 16, 3)(torch.randn(8, 3))
-    with pytest.raises(ValueError, match=r"Conv1d: expected input with 2 channels"):
+    with pytest.raises(RuntimeError, match=r"Conv1d: expected input with 2 channels"):
         nn.Conv1d(2, 4, 3)(torch.randn(5, 3, 7))
     with pytest.raises(ValueError, match="in_channels .* divisible by groups"):
         nn.Conv2d(3, 6, 3, groups=2)
@@ -406,3 +406,12 @@ def test_conv_layer_trains_on_both_devices(device):
                 p -= 0.1 * p.grad
         losses.append(loss.item())
     assert losses[-1] < losses[0]
+
+
+def test_bad_geometry_at_call_time_is_a_runtime_error_as_in_pytorch():
+    x, w = torch.ones(1, 1, 4, 4), torch.ones(1, 1, 2, 2)
+    for call, what in [(lambda: F.conv2d(x, w, padding=-1), "padding must be >= 0"),
+                       (lambda: F.conv2d(x, w, dilation=0), "dilation must be >= 1"),
+                       (lambda: F.max_pool2d(x, 2, stride=0), "stride must be >= 1")]:
+        with pytest.raises(RuntimeError, match=what):
+            call()

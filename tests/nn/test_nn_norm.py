@@ -144,10 +144,10 @@ def test_training_needs_more_than_one_value_per_channel():
 
 
 def test_batchnorm_input_errors_name_the_layer():
-    with pytest.raises(ValueError, match=r"BatchNorm2d: expected input with 3 channels "
+    with pytest.raises(RuntimeError, match=r"BatchNorm2d: expected input with 3 channels "
                                          r"\(shape \(N, 3, H, W\)\), got \(8, 4, 32, 32\)"):
         nn.BatchNorm2d(3)(torch.randn(8, 4, 32, 32))
-    with pytest.raises(ValueError, match=r"BatchNorm1d: expected an input of shape \(N, 3\) "
+    with pytest.raises(RuntimeError, match=r"BatchNorm1d: expected an input of shape \(N, 3\) "
                                          r"or \(N, 3, L\), got 4-D"):
         nn.BatchNorm1d(3)(torch.randn(2, 3, 4, 4))
     with pytest.raises(RuntimeError, match="running_mean and running_var must be given"):
@@ -294,7 +294,7 @@ def test_layer_norm_options_and_errors(device):
     y = nn.LayerNorm(4).to(device)(torch.randn(3, 4, device=device))
     assert y.dtype == torch.float32
     np.testing.assert_allclose(to_host(y).mean(-1), 0, atol=1e-6)
-    with pytest.raises(ValueError, match=r"LayerNorm: expected an input of shape \(\*, 4\)"):
+    with pytest.raises(RuntimeError, match=r"LayerNorm: expected an input of shape \(\*, 4\)"):
         nn.LayerNorm(4)(torch.randn(3, 5))
     with pytest.raises(RuntimeError, match="normalized_shape"):
         F.layer_norm(torch.randn(3, 5), (4,))

@@ -254,7 +254,7 @@ def test_pooling_errors():
         F.avg_pool2d(torch.randn(1, 1, 5, 5), 3, padding=2)
     with pytest.raises(RuntimeError, match="too small"):
         F.max_pool2d(torch.randn(1, 1, 2, 2), 3)
-    with pytest.raises(ValueError, match=r"MaxPool2d: expected a 3-D \(C, H, W\) or 4-D"):
+    with pytest.raises(RuntimeError, match=r"MaxPool2d: expected a 3-D \(C, H, W\) or 4-D"):
         nn.MaxPool2d(2)(torch.randn(4, 4))
     with pytest.raises(RuntimeError, match="floating point"):
         F.max_pool2d(torch.ones(1, 1, 4, 4, dtype=torch.int64), 2)

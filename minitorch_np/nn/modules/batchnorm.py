@@ -86,10 +86,10 @@ class _BatchNorm(Module):
             raise TypeError(f"{name}: expected a Tensor input, got {type(input).__name__}")
         shapes = self._shapes.format(c=c)
         if input.ndim not in self._ranks:
-            raise ValueError(f"{name}: expected an input of shape {shapes}, got "
+            raise RuntimeError(f"{name}: expected an input of shape {shapes}, got "
                              f"{input.ndim}-D input of shape {tuple(input.shape)}")
         if input.shape[1] != c:
-            raise ValueError(f"{name}: expected input with {c} channels (shape {shapes}), got "
+            raise RuntimeError(f"{name}: expected input with {c} channels (shape {shapes}), got "
                              f"{tuple(input.shape)}")
 
     def forward(self, input: Tensor) -> Tensor:

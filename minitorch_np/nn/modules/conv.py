@@ -103,10 +103,10 @@ class _ConvNd(Module):
         if not isinstance(input, Tensor):
             raise TypeError(f"{name}: expected a Tensor input, got {type(input).__name__}")
         if input.ndim not in (n + 1, n + 2):
-            raise ValueError(f"{name}: expected a {n + 2}-D input of shape {expected}, got "
+            raise RuntimeError(f"{name}: expected a {n + 2}-D input of shape {expected}, got "
                              f"{input.ndim}-D input of shape {tuple(input.shape)}")
         if input.shape[-n - 1] != c:
-            raise ValueError(f"{name}: expected input with {c} channels (shape {expected}), "
+            raise RuntimeError(f"{name}: expected input with {c} channels (shape {expected}), "
                              f"got {tuple(input.shape)}")
 
     def _conv(self, input: Tensor, weight: Tensor, bias: Tensor | None, padding) -> Tensor:

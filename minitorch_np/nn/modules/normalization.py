@@ -61,7 +61,7 @@ class LayerNorm(Module):
             raise TypeError(f"LayerNorm: expected a Tensor input, got {type(input).__name__}")
         if input.ndim < k or tuple(input.shape[input.ndim - k:]) != self.normalized_shape:
             trailing = ", ".join(map(str, self.normalized_shape))
-            raise ValueError(f"LayerNorm: expected an input of shape (*, {trailing}), got "
+            raise RuntimeError(f"LayerNorm: expected an input of shape (*, {trailing}), got "
                              f"{tuple(input.shape)}")
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 

@@ -19,7 +19,7 @@ def _check_rank(layer: Module, input, dims: int) -> None:
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}: expected a Tensor input, got {type(input).__name__}")
     if input.ndim not in (dims + 1, dims + 2):
-        raise ValueError(f"{name}: expected a {dims + 1}-D (C, {spatial}) or {dims + 2}-D "
+        raise RuntimeError(f"{name}: expected a {dims + 1}-D (C, {spatial}) or {dims + 2}-D "
                          f"(N, C, {spatial}) input, got shape {tuple(input.shape)}")
 
 
