@@ -508,6 +508,10 @@ def test_parameter_list_and_dict():
     pd = nn.ParameterDict({"a": torch.zeros(1)})
     pd["b"] = torch.ones(2)
     assert [n for n, _ in pd.named_parameters()] == ["a", "b"] and "b" in pd
+    # as PyTorch: a plain dict's keys are sorted, an OrderedDict keeps its order
+    assert list(nn.ParameterDict({"b": torch.zeros(1), "a": torch.zeros(1)})) == ["a", "b"]
+    ordered = OrderedDict([("b", torch.zeros(1)), ("a", torch.zeros(1))])
+    assert list(nn.ParameterDict(ordered)) == ["b", "a"]
 
 
 # -- the lectures' listings ---------------------------------------------------------------

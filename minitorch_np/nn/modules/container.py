@@ -366,8 +366,14 @@ class ParameterDict(Module):
         return v
 
     def update(self, parameters) -> None:
-        items = parameters.items() if isinstance(parameters, Mapping | ParameterDict) \
-            else parameters
+        """Add `parameters` (a mapping, or (key, value) pairs). As PyTorch, a plain dict is
+        added in sorted key order; an OrderedDict, a ParameterDict or pairs in their order."""
+        if isinstance(parameters, OrderedDict | ParameterDict):
+            items = parameters.items()
+        elif isinstance(parameters, Mapping):
+            items = sorted(parameters.items())
+        else:
+            items = parameters
         for key, value in items:
             self[key] = value
 
