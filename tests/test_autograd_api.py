@@ -398,3 +398,16 @@ def test_reading_grad_of_a_non_leaf_warns_as_pytorch(device):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a retained or leaf .grad is read silently
         assert y.grad is not None and x.grad is not None
+
+
+def test_unused_inputs_named_materialized_or_refused(device):
+    x, z = leaf(XS, device), leaf(XS, device)
+    y = (x * 2.0).sum()
+    with pytest.raises(RuntimeError, match="Tensor at index 1 appears to not have been used"):
+        torch.autograd.grad(y, [x, z], retain_graph=True)
+    gx, gz = torch.autograd.grad(y, [x, z], materialize_grads=True, retain_graph=True)
+    assert to_host(gz).tolist() == [0.0] * 3 and gz.dtype == z.dtype
+    with pytest.raises(ValueError, match="allow_unused to be True or not passed"):
+        torch.autograd.grad(y, [x, z], allow_unused=False, materialize_grads=True)
+    with pytest.raises(RuntimeError, match="`inputs` argument to `backward\\(\\)` cannot be"):
+        y.backward(inputs=[])

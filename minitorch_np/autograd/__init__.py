@@ -79,6 +79,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
         retain_graph = create_graph
     if inputs is not None:
         inputs = _as_tuple(inputs)
+        if not inputs:
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
         found = run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs,
                              allow_unused=True)
         from .engine import _accumulate_grad
@@ -90,11 +92,17 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool =
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False,
-         allow_unused: bool = False):
+         allow_unused: bool | None = None, *, materialize_grads: bool = False):
     """The gradients of `outputs` with respect to `inputs`, returned (no ``.grad`` is touched).
 
     With ``create_graph=True`` the result is itself differentiable: gradients of gradients.
+    An input the outputs do not depend on is an error, unless ``allow_unused=True`` (its
+    gradient is then None, or zeros with ``materialize_grads=True``, which implies it).
     """
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when "
+                         "materialize_grads=True, but got: allow_unused=False.")
+    allow_unused = bool(allow_unused) or materialize_grads
     outs = _as_tuple(outputs)
     ins = _as_tuple(inputs)
     for i, t in enumerate(ins):
@@ -105,5 +113,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     grads = _root_grads("grad", outs, _as_tuple(grad_outputs))
     if retain_graph is None:
         retain_graph = create_graph
-    return run_backward(outs, grads, retain_graph, create_graph, inputs=ins,
-                        allow_unused=allow_unused)
+    found = run_backward(outs, grads, retain_graph, create_graph, inputs=ins,
+                         allow_unused=allow_unused)
+    if materialize_grads:
+        from .._creation import zeros_like
+        found = tuple(zeros_like(t) if g is None else g for t, g in zip(ins, found))
+    return found

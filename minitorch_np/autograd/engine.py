@@ -76,11 +76,11 @@ def run_backward(roots, grad_roots, retain_graph: bool, create_graph: bool,
     if capture is None:
         return None
     results = []
-    for t in inputs:
+    for i, t in enumerate(inputs):
         g = capture.get(_key(t._edge())) if t._requires_grad else None
         if g is None and not allow_unused:
-            raise RuntimeError("One of the differentiated Tensors appears to not have been "
-                               "used in the graph. Set allow_unused=True if this is the "
+            raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have "
+                               "been used in the graph. Set allow_unused=True if this is the "
                                "desired behavior.")
         results.append(g)
     return tuple(results)
