@@ -22,7 +22,7 @@ from ..autograd.function import Function
 from . import elementwise as E
 from . import reduction as R
 from .activation import Softplus
-from .operands import device_guard, tensor_arg
+from .operands import broadcast_shapes, device_guard, tensor_arg
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits"]
@@ -69,6 +69,17 @@ def _same_device(op: str, a: Tensor, b: Tensor, name: str) -> None:
     if b._device is not a._device:
         raise RuntimeError(f"{op}: expected {name} on {a._device} (where input is), but it is "
                            f"on {b._device}")
+
+
+def _elementwise_weight(op: str, x: Tensor, weight) -> Tensor:
+    """A per-element loss weight: on x's device, broadcasting *to* x's shape (never growing
+    the loss beyond it, as PyTorch refuses too)."""
+    weight = tensor_arg(op, weight, "weight")
+    _same_device(op, x, weight, "weight")
+    if broadcast_shapes(op, x._data.shape, weight._data.shape) != x._data.shape:
+        raise RuntimeError(f"{op}: weight of shape {list(weight.shape)} doesn't broadcast to "
+                           f"the input's shape {list(x.shape)}")
+    return weight
 
 
 def _warn_size(op: str, input: Tensor, target: Tensor) -> None:
@@ -430,9 +441,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
             raise RuntimeError(f"{op}: all elements of {name} should be between 0 and 1")
     loss = BinaryCrossEntropy.apply(x, y)
     if weight is not None:
-        weight = tensor_arg(op, weight, "weight")
-        _same_device(op, x, weight, "weight")
-        loss = loss * weight
+        loss = loss * _elementwise_weight(op, x, weight)
     return _reduce(loss, reduction)
 
 
@@ -460,7 +469,5 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
     else:
         loss = (1.0 - y) * x + softplus_neg
     if weight is not None:
-        weight = tensor_arg(op, weight, "weight")
-        _same_device(op, x, weight, "weight")
-        loss = loss * weight
+        loss = loss * _elementwise_weight(op, x, weight)
     return _reduce(loss, reduction)

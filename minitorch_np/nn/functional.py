@@ -165,6 +165,10 @@ def pad(input: Tensor, pad: tuple[int, ...] | list[int], mode: str = "constant",
     """
     x = tensor_arg("pad", input)
     pad = tuple(pad)
+    for i, p in enumerate(pad):  # a float would be truncated silently
+        if not hasattr(p, "__index__") or isinstance(p, bool):
+            raise TypeError(f"pad: pad must be a tuple of ints, but found element of type "
+                            f"{type(p).__name__} at position {i}")
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
         raise ValueError(f"pad: padding length must be even and at most 2 × the number of "
                          f"dimensions ({x.ndim}), got {len(pad)}")

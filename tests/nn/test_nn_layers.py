@@ -471,3 +471,8 @@ def test_linear_any_batch_shape(batch, out_features):
     ref = to_host(x) @ to_host(m.weight).T + to_host(m.bias)
     with warnings.catch_warnings():
         np.testing.assert_allclose(to_host(out), ref, rtol=1e-5, atol=1e-6)
+
+
+def test_pad_refuses_float_amounts():
+    with pytest.raises(TypeError, match="pad must be a tuple of ints, .*float at position 0"):
+        F.pad(torch.ones(2, 2), (1.5, 1))

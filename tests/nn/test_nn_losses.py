@@ -400,3 +400,13 @@ def test_loss_dtype_stays_float32(device):
         assert loss.dtype == torch.float32 and loss.device == x.device
         loss.backward()
         assert x.grad.dtype == torch.float32
+
+
+def test_bce_weight_must_broadcast_to_the_input(device):
+    x = torch.rand(3, device=device)
+    y = torch.rand(3, device=device)
+    for loss in (F.binary_cross_entropy, F.binary_cross_entropy_with_logits):
+        with pytest.raises(RuntimeError, match=r"weight of shape \[2, 3\] doesn't broadcast"):
+            loss(x, y, weight=torch.rand(2, 3, device=device))
+        assert loss(x[None].expand(2, 3), y[None].expand(2, 3),
+                    weight=torch.rand(3, device=device)).shape == ()
