@@ -8,6 +8,8 @@ category is higher than every dimensioned operand's. NumPy 2 promotes differentl
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from helpers import to_host
@@ -348,3 +350,22 @@ def test_view_as_a_dtype_reads_the_same_bytes(device):
         torch.arange(6.0, device=device).reshape(2, 3).t().view(torch.int16)
     with pytest.raises(RuntimeError, match="a 0-d tensor cannot view"):
         _t(1.5, f32, device).view(torch.int16)
+
+
+def test_small_int_and_bool_edge_cases_as_pytorch(device):
+    u8 = _t([1, 2], torch.uint8, device)
+    assert to_host(u8 + 300).tolist() == [45, 46] and (u8 + 300).dtype == torch.uint8  # wraps
+    assert to_host(u8 * -1).tolist() == [255, 254] and to_host(u8 < -1).tolist() == [True] * 2
+    ints = _t([1, 2, -1, 3], i64, device)
+    assert to_host(ints ** _t([-1, -1, -1, 2], i64, device)).tolist() == [1, 0, -1, 9]
+    assert to_host(2 ** _t([-1, 2], i64, device)).tolist() == [0, 4]
+    assert to_host(_t([-1, -1], i64, device) ** _t([-2, -3], i64, device)).tolist() == [1, -1]
+    flags = _t([True, False], torch.bool, device)
+    assert flags.sign().dtype == torch.bool and to_host(flags.sign()).tolist() == [True, False]
+    assert flags.square().dtype == i64 and to_host(flags.square()).tolist() == [1, 0]
+    assert flags.clamp(min=2).dtype == i64 and to_host(flags.clamp(min=2)).tolist() == [2, 2]
+    assert to_host(_t([math.nan, -2.0, 0.0], f32, device).sign()).tolist() == [0.0, -1.0, 0.0]
+    with pytest.raises(RuntimeError, match="negation.*bool tensor is not supported"):
+        -flags  # noqa: B018
+    with pytest.raises(NotImplementedError, match="abs: not implemented for bool"):
+        flags.abs()

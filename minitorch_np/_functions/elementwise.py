@@ -117,7 +117,16 @@ class Pow(_ArrayFunction):
 
     @staticmethod
     def forward(ctx, a, b):
-        y = a ** b
+        xp = ctx.xp
+        if getattr(b, "dtype", None) is not None and b.dtype.kind == "i" and bool((b < 0).any()):
+            # NumPy refuses integers to negative integer powers; PyTorch truncates 1/aⁿ
+            # toward zero: ±1 for a = ±1, else 0
+            odd = b % 2 == 1
+            y = xp.where(b >= 0, a ** xp.maximum(b, 0),
+                         xp.where(a == 1, 1, xp.where(a == -1, xp.where(odd, -1, 1), 0)))
+            y = y.astype(xp.result_type(a, b), copy=False)
+        else:
+            y = a ** b
         ctx.save_for_backward(a, b, y)
         return y
 
@@ -445,8 +454,16 @@ def true_divide(input, other):
     return div(input, other)
 
 
+def _refuse_bool(op: str, x: Tensor, why: str) -> None:
+    if x._data.dtype.kind == "b":
+        raise RuntimeError(f"{op}: {why}")
+
+
 def neg(input):
-    return Neg.apply(tensor_arg("neg", input))
+    x = tensor_arg("neg", input)
+    _refuse_bool("neg", x, "negation, the `-` operator, on a bool tensor is not supported; to "
+                 "invert a mask use the `~` or `logical_not()` operator instead")
+    return Neg.apply(x)
 
 
 def pow(input, exponent):  # noqa: A001 - PyTorch's name
@@ -508,7 +525,11 @@ sigmoid = _unary(Sigmoid, "sigmoid")
 
 def abs(input):  # noqa: A001 - PyTorch's name
     """|x|, elementwise."""
-    return Abs.apply(tensor_arg("abs", input))
+    x = tensor_arg("abs", input)
+    if x._data.dtype.kind == "b":
+        raise NotImplementedError("abs: not implemented for bool tensors (a mask is its own "
+                                  "absolute value)")
+    return Abs.apply(x)
 
 
 def relu(input):
@@ -530,6 +551,8 @@ def clamp(input, min=None, max=None):  # noqa: A002 - PyTorch's names
         return out
     if x._data.dtype.kind != "f" and any(isinstance(v, float) for v in (min, max)):
         x = floating("clamp", x)
+    elif x._data.dtype.kind == "b" and any(type(v) is int for v in (min, max)):
+        x = x.long()  # a bool tensor clamped by numbers: int64, as PyTorch
     return Clamp.apply(x, min, max)
 
 
@@ -537,7 +560,9 @@ clip = clamp
 
 
 def square(input):
-    return mul(input, input)
+    """x², elementwise (a bool or integer tensor gives int64, as PyTorch's ``pow(x, 2)``)."""
+    x = tensor_arg("square", input)
+    return mul(x, x) if x._data.dtype.kind == "f" else pow(x, 2)
 
 
 def rsqrt(input):
@@ -587,7 +612,21 @@ logical_not = _predicate("logical_not", "logical_not")
 isnan = _predicate("isnan", "isnan")
 isinf = _predicate("isinf", "isinf")
 isfinite = _predicate("isfinite", "isfinite")
-sign = _predicate("sign", "sign")
+
+
+def sign(input):
+    """-1, 0 or 1 by the sign of each element (no gradient); as PyTorch, NaN gives 0 and a
+    bool tensor is its own sign."""
+    x = tensor_arg("sign", input)
+    xp = x._device.backend.xp
+    with device_guard(x):
+        a = x._data
+        if a.dtype.kind == "b":
+            return Tensor._make(a.copy(), x._device)
+        out = xp.sign(a)
+        if a.dtype.kind == "f":
+            out = xp.where(xp.isnan(a), 0, out).astype(a.dtype, copy=False)
+        return Tensor._make(out, x._device)
 
 
 def bitwise_not(input):

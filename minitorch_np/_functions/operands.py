@@ -59,6 +59,11 @@ def binary(op: str, a, b):
         raise TypeError(f"{op}: expected at least one Tensor operand")
     t, s = (a, b) if isinstance(a, Tensor) else (b, a)
     kind = t._data.dtype.kind
+    if kind in "iu" and type(s) is int:
+        info = np.iinfo(t._data.dtype)
+        if not info.min <= s <= info.max:  # PyTorch wraps the number into the dtype (uint8:
+            s = int(np.array(s, dtype=np.int64).astype(t._data.dtype))  # 300 is 44, -1 is 255)
+            a, b = (t, s) if isinstance(a, Tensor) else (s, t)
     if not (kind == "f" or kind in "iu" and type(s) is int):  # else the tensor's dtype wins
         dt = result_type(t, s)
         if dt.numpy != t._data.dtype:
