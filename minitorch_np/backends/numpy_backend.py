@@ -11,7 +11,8 @@ from .base import Backend
 # errors. NumPy reports each as a RuntimeWarning ("divide by zero encountered in log"); these
 # are silenced for calls made from this package's own modules only (a warning is attributed
 # to the module whose line called NumPy), so the user's own NumPy code warns as before.
-warnings.filterwarnings("ignore", message=".*encountered in ", category=RuntimeWarning,
+_SPECIAL_VALUES = r".*encountered in |Mean of empty slice"
+warnings.filterwarnings("ignore", message=_SPECIAL_VALUES, category=RuntimeWarning,
                         module=r"minitorch_np(\.|$)")
 
 # NumPy's generator draws float32 and float64 only: float16 samples are drawn in float32 and
