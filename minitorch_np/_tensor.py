@@ -372,10 +372,14 @@ class Tensor:
         node._watch[self._output_nr] = weakref.ref(self)
 
     def detach(self) -> Tensor:
-        """A tensor sharing memory (and the version counter) that is outside the graph."""
+        """A tensor sharing memory (and the version counter) that is outside the graph.
+
+        It shares the counter, so an in-place change through it is still seen by the nodes
+        that saved this tensor; but it is no *view* in the graph's sense (``_base`` is None):
+        it holds values, not a place in a graph that could go stale.
+        """
         t = Tensor._make(self._data, self._device)
         t._version_counter = self._version_counter
-        t._base = self._base if self._base is not None else self
         return t
 
     def detach_(self) -> Tensor:

@@ -287,3 +287,17 @@ def test_views_used_before_or_made_after_the_change_are_fine(device):
     x.grad = None
     y[:2].sum().backward()  # taken after: y = 6x
     np.testing.assert_array_equal(to_host(x.grad), [6.0, 6.0, 0.0])
+
+
+def test_a_detached_tensor_is_values_not_a_stale_view(device):
+    # detach() shares memory and the version counter, but has no graph to go stale: using it
+    # after its source changed in place is fine (PyTorch too), and sees the new values
+    x = leaf(XS, device)
+    y = x * 2.0
+    values = y.detach()
+    y.mul_(3.0)
+    loss = (values * x).sum()
+    loss.backward()
+    np.testing.assert_allclose(to_host(x.grad), 6.0 * np.array(XS))
+    assert values._version == y._version == 1
+

@@ -215,8 +215,8 @@ class Function:
             with no_grad():
                 out = cls.forward(ctx, *args, **kwargs)
             if isinstance(out, tuple):
-                return tuple([_unrecorded(o, device) for o in out])
-            return _unrecorded(out, device)
+                return tuple([_unrecorded(o) for o in out])
+            return _unrecorded(out)
         if device.index:
             with device.backend.device_context(device.index):
                 out = cls.forward(ctx, *raw, **kwargs)
@@ -268,7 +268,7 @@ def once_differentiable(backward):
     return wrapper
 
 
-def _unrecorded(out, device):
+def _unrecorded(out):
     """A user Function's output, as a new tensor outside the graph (on its own device); an
     output that is not a tensor (a number, a string) is returned as it is."""
     if isinstance(out, Tensor):
