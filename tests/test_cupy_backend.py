@@ -423,3 +423,30 @@ def test_gpu_second_device():
         out = b.xp.multiply(dev, 2)
     assert b.device_index(out) == 1
     assert b.device_index(b.random_normal((2,), np.float32, 1)) == 1
+
+
+def test_every_xp_name_the_ops_call_is_in_cupy_api():
+    # the ops layer reaches the array library only as `xp.<name>`: each name it uses must be
+    # one whose CuPy 13 behaviour was checked (CUPY_API), or the GPU path is untested ground
+    import ast
+    import pathlib
+    root = pathlib.Path(cupy_backend.__file__).parent.parent
+    used = {}
+    for path in root.rglob("*.py"):
+        if path.parent.name == "backends":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Attribute):
+                continue
+            parts, inner = [], node
+            while isinstance(inner, ast.Attribute):
+                parts.append(inner.attr)
+                inner = inner.value
+            # ... .xp.<name>: the attribute right after an `xp`
+            chain = ([inner.id] if isinstance(inner, ast.Name) else []) + parts[::-1]
+            if "xp" in chain[:-1]:
+                name = chain[chain.index("xp") + 1]
+                used.setdefault(name, set()).add(path.name)
+    unchecked = {name: files for name, files in used.items()
+                 if name not in CUPY_API and not any(n.startswith(name + ".") for n in CUPY_API)}
+    assert not unchecked, unchecked

@@ -50,12 +50,14 @@ CUPY_API = frozenset({
     # element-wise arithmetic and math (cupy.ufunc objects)
     "add", "subtract", "multiply", "true_divide", "divide", "negative", "power",
     "exp", "log", "log1p", "expm1", "sqrt", "abs", "sign", "sin", "cos", "tanh",
-    "maximum", "minimum", "logaddexp", "floor", "ceil", "round",
+    "maximum", "minimum", "logaddexp", "floor", "ceil", "round", "trunc", "floor_divide",
+    "mod", "invert",
     "where", "clip",
     # linear algebra
     "matmul", "einsum", "tensordot", "outer",
     # reductions and scans
     "sum", "prod", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "cumsum",
+    "cumprod",
     "var", "std", "all", "any",
     # creation
     "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like",
@@ -71,7 +73,8 @@ CUPY_API = frozenset({
     "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
     "isclose", "allclose",
     # sorting, searching, counting
-    "sort", "argsort", "searchsorted", "unique", "bincount", "nonzero", "count_nonzero",
+    "sort", "argsort", "partition", "searchsorted", "unique", "bincount", "nonzero",
+    "count_nonzero",
     # memory
     "may_share_memory", "shares_memory",
     # dtypes and constants (borrowed from NumPy by CuPy)
