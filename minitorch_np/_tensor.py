@@ -300,14 +300,15 @@ class Tensor:
         return int(self._data.item())
 
     def __format__(self, spec: str) -> str:
-        # As PyTorch: a 0-d tensor formats as its number (f"{loss}" is "0.25", not the repr);
-        # a tensor with dimensions formats as its repr, and takes no format spec.
-        if self._data.ndim == 0:
+        # As PyTorch, a 0-d tensor formats as its number (f"{loss}" is "0.25", not the repr).
+        # A format spec also formats any one-element tensor (the lectures' f'{t:.4f}', API.md;
+        # PyTorch takes one for 0-d tensors only); with more elements it is an error.
+        if self._data.ndim == 0 or (spec and self._data.size == 1):
             return format(self.item(), spec)
         if spec:
             raise TypeError(f"unsupported format string {spec!r} passed to Tensor.__format__: "
-                            f"only 0-d tensors format as numbers, this one has shape "
-                            f"{list(self._data.shape)} (format t.item() instead)")
+                            f"only one-element tensors format as numbers, this one has shape "
+                            f"{list(self._data.shape)}")
         return repr(self)
 
     def __repr__(self) -> str:

@@ -438,10 +438,13 @@ def test_format_without_spec_is_the_repr(device):
         assert f"{t}" == repr(t) == str(t)
 
 
-@pytest.mark.parametrize("data", [[1.0, 2.0], [1.5], [[1.5]]], ids=["many", "one", "1x1"])
-def test_format_spec_on_a_tensor_with_dimensions_raises_as_in_pytorch(device, data):
+def test_format_spec_on_one_element_tensors_and_on_many(device):
+    # API.md: the lectures' f'{t:.4f}' works on any one-element tensor (PyTorch: 0-d only);
+    # a spec on several elements is an error, as in PyTorch
+    assert f"{torch.tensor([2.0 / 3.0], device=device):.2f}" == "0.67"
+    assert format(torch.tensor([[1.5]], device=device), ".1f") == "1.5"
     with pytest.raises(TypeError, match="unsupported format string .*Tensor.__format__"):
-        format(torch.tensor(data, device=device), ".2f")
+        format(torch.tensor([1.0, 2.0], device=device), ".2f")
 
 
 def test_tensors_hash_by_identity():
