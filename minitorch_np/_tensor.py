@@ -41,6 +41,26 @@ class Size(tuple):
             n *= s
         return n
 
+    # slicing, joining and repeating a Size give a Size, as PyTorch's
+    def __getitem__(self, key):
+        out = tuple.__getitem__(self, key)
+        return Size(out) if isinstance(key, slice) else out
+
+    def __add__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple.__add__(self, other))
+
+    def __radd__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(other + tuple(self))
+
+    def __mul__(self, n):
+        return Size(tuple.__mul__(self, n))
+
+    __rmul__ = __mul__
+
 
 class _VersionCounter:
     """How many times a tensor's memory was changed in place; shared by views of it."""

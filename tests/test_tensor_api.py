@@ -552,4 +552,16 @@ def test_a_shape_op_that_changes_nothing_is_still_a_new_view(device, op):
     assert y is not x and not y.is_leaf and y.grad_fn is not None
     assert y._version_counter is x._version_counter  # a view: it shares memory and counter
     y.sum().backward()
-    assert y.grad is None and to_host(x.grad).tolist() == [1.0, 1.0, 1.0]
+    with pytest.warns(UserWarning, match="not a leaf"):  # a non-leaf, as PyTorch says
+        assert y.grad is None
+    assert to_host(x.grad).tolist() == [1.0, 1.0, 1.0]
+
+
+def test_size_slices_joins_and_repeats_stay_sizes():
+    s = torch.ones(2, 3, 4).shape
+    for out, expected in [(s[1:], (3, 4)), (s + (5,), (2, 3, 4, 5)), ((1,) + s, (1, 2, 3, 4)),
+                          (s * 2, (2, 3, 4) * 2), (2 * s[:1], (2, 2))]:
+        assert type(out) is torch.Size and out == expected
+    assert type(s[0]) is int and s.numel() == 24
+    with pytest.raises(TypeError):
+        s + [5]  # noqa: B018 - a tuple only, as tuple's (and PyTorch's)
