@@ -185,6 +185,17 @@ def test_median_ties_share_the_gradient_and_nan_is_the_median(device):
     assert math.isnan(to_host(values)[0]) and to_host(indices).tolist() == [1, 1]
 
 
+def test_max_of_all_elements_gives_a_nan_result_gradient_to_the_nans(device):
+    """PyTorch's convention: max()/min() share the gradient among the NaNs; amax() is NaN."""
+    for op in (lambda t: t.max(), lambda t: t.min()):
+        x = torch.tensor([math.nan, 1.0, math.nan], device=device, requires_grad=True)
+        op(x).backward()
+        assert to_host(x.grad).tolist() == [0.5, 0.0, 0.5]
+    x = torch.tensor([math.nan, 1.0], device=device, requires_grad=True)
+    x.amax().backward()
+    assert np.isnan(to_host(x.grad)).all()
+
+
 def test_prod_with_zeros_refuses_double_backward(device):
     """Its first derivative is computed as a constant there: create_graph says so loudly."""
     info = OPS_BY_NAME["prod_with_zeros"]

@@ -71,13 +71,17 @@ class Mean(_ArrayFunction):
 
 
 class AMax(_ArrayFunction):
-    """y = max x over `dims`; the gradient is shared equally by tied maxima (as ``amax``)."""
+    """y = max x over `dims`; the gradient is shared equally by tied maxima (as ``amax``).
+    With `nan_shares` (``max()``/``min()`` of all elements) a NaN result's gradient goes to
+    the NaNs, where ``amax`` gives NaN, as PyTorch does in both cases."""
 
     @staticmethod
-    def forward(ctx, x, dims, keepdim, smallest):
+    def forward(ctx, x, dims, keepdim, smallest, nan_shares=False):
         xp = ctx.xp
         y = (xp.min if smallest else xp.max)(x, axis=dims, keepdims=True)
         winners = x == y
+        if nan_shares and bool(xp.isnan(y).any()):  # max()/min(): the NaNs are the winners
+            winners = xp.isnan(x)
         ctx.save_for_backward(winners / xp.sum(winners, axis=dims, keepdims=True))
         ctx.in_shape, ctx.dims = x.shape, dims
         return y if keepdim else y.reshape(tuple(n for i, n in enumerate(y.shape)
@@ -86,7 +90,7 @@ class AMax(_ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         share, = ctx.saved_tensors
-        return _spread(g, ctx.in_shape, ctx.dims) * share, None, None, None
+        return _spread(g, ctx.in_shape, ctx.dims) * share, None, None, None, None
 
 
 class Prod(_ArrayFunction):
@@ -311,7 +315,7 @@ def _extremum(name, smallest):
                 raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
                                    "input.numel() == 0. Specify the reduction dim with the "
                                    "'dim' argument.")
-            return AMax.apply(x, None, False, smallest)
+            return AMax.apply(x, None, False, smallest, True)  # NaN shares, as PyTorch's
         if x.ndim == 0:  # a 0-d tensor's only element, at index 0
             values, indices = op(x.reshape(1), 0)
             return values_indices(values.reshape(()), indices.reshape(()))
