@@ -196,6 +196,13 @@ def test_max_of_all_elements_gives_a_nan_result_gradient_to_the_nans(device):
     assert np.isnan(to_host(x.grad)).all()
 
 
+def test_relu_passes_the_gradient_of_a_nan(device):
+    """PyTorch's ReLU backward zeroes where x ≤ 0 only: a NaN input passes its gradient."""
+    x = torch.tensor([math.nan, 1.0, -1.0, 0.0], device=device, requires_grad=True)
+    x.relu().sum().backward()
+    assert to_host(x.grad).tolist() == [1.0, 1.0, 0.0, 0.0]
+
+
 def test_prod_with_zeros_refuses_double_backward(device):
     """Its first derivative is computed as a constant there: create_graph says so loudly."""
     info = OPS_BY_NAME["prod_with_zeros"]

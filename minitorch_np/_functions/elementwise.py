@@ -317,11 +317,13 @@ class Sigmoid(_ArrayFunction):
 
 
 class Relu(_ArrayFunction):
-    """y = max(x, 0);  dy/dx = 1 where x > 0, else 0."""
+    """y = max(x, 0);  dy/dx = 0 where x ≤ 0, else 1 (also at NaN, as PyTorch)."""
 
     @staticmethod
     def forward(ctx, x):
-        ctx.save_for_backward(x > 0)  # a bool mask: a quarter of a float32 one kept alive
+        if ctx.needs_input_grad[0]:
+            mask = x <= 0  # a bool mask: a quarter of a float32 one kept alive
+            ctx.save_for_backward(ctx.xp.logical_not(mask, out=mask))
         return ctx.xp.maximum(x, 0)
 
     @staticmethod
