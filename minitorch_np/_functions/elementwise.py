@@ -321,9 +321,8 @@ class Relu(_ArrayFunction):
 
     @staticmethod
     def forward(ctx, x):
-        if ctx.needs_input_grad[0]:
-            mask = x <= 0  # a bool mask: a quarter of a float32 one kept alive
-            ctx.save_for_backward(ctx.xp.logical_not(mask, out=mask))
+        if ctx.needs_input_grad[0]:  # a bool mask: a quarter of a float32 one kept alive
+            ctx.save_for_backward(~(x <= 0))
         return ctx.xp.maximum(x, 0)
 
     @staticmethod
