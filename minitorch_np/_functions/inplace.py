@@ -156,29 +156,20 @@ def pow_(self, exponent):
     return apply_inplace("pow_", self, E.pow, exponent)
 
 
-def floor_divide_(self, other):
-    """``self //= other``."""
-    return apply_inplace("floor_divide_", self, E.floor_divide, other)
+def _augmented(name: str, fn, symbol: str):
+    """The in-place form of a binary op, for the augmented assignment ``self <symbol>= other``."""
+    def op(self, other):
+        return apply_inplace(name, self, fn, other)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"``self {symbol}= other``."
+    return op
 
 
-def remainder_(self, other):
-    """``self %= other``."""
-    return apply_inplace("remainder_", self, E.remainder, other)
-
-
-def bitwise_and_(self, other):
-    """``self &= other``."""
-    return apply_inplace("bitwise_and_", self, E.bitwise_and, other)
-
-
-def bitwise_or_(self, other):
-    """``self |= other``."""
-    return apply_inplace("bitwise_or_", self, E.bitwise_or, other)
-
-
-def bitwise_xor_(self, other):
-    """``self ^= other``."""
-    return apply_inplace("bitwise_xor_", self, E.bitwise_xor, other)
+floor_divide_ = _augmented("floor_divide_", E.floor_divide, "//")
+remainder_ = _augmented("remainder_", E.remainder, "%")
+bitwise_and_ = _augmented("bitwise_and_", E.bitwise_and, "&")
+bitwise_or_ = _augmented("bitwise_or_", E.bitwise_or, "|")
+bitwise_xor_ = _augmented("bitwise_xor_", E.bitwise_xor, "^")
 
 
 def neg_(self):
