@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import sys
 import warnings
-from collections.abc import Sequence
 
 import numpy as np
 
@@ -131,8 +130,18 @@ def _along_axis_key(xp, index, dim):
 
 
 # -- keys ---------------------------------------------------------------------------------
+_BASIC_ENTRY = frozenset({int, slice, type(None), type(Ellipsis)})  # (not bool: an index)
+
+
 def _normalize_key(x: Tensor, key):
     """Turn a user's index into one the backend understands; report if it is basic."""
+    entries = key if type(key) is tuple else (key,)
+    if all(type(k) in _BASIC_ENTRY for k in entries):
+        # ints, slices, None and ...: basic indexing, where NumPy's rules are PyTorch's
+        for k in entries:
+            if type(k) is slice and k.step is not None and k.step <= 0:
+                raise ValueError("index: step must be greater than zero")
+        return entries, True
     with device_guard(x):
         return _normalize_key_on_device(x, key)
 
@@ -155,7 +164,8 @@ def _key_entries(key) -> tuple:
     if isinstance(key, tuple):
         return key
     if isinstance(key, list) and len(key) < 32 and any(
-            isinstance(k, Tensor | np.ndarray | Sequence | slice) or k is None or k is Ellipsis
+            isinstance(k, Tensor | np.ndarray | list | tuple | slice) or k is None
+            or k is Ellipsis
             for k in key):
         _warn_at_caller("Using a non-tuple sequence for multidimensional indexing is deprecated "
                         "(as in PyTorch); use x[tuple(seq)] instead of x[seq]")
