@@ -455,15 +455,11 @@ def true_divide(input, other):
     return div(input, other)
 
 
-def _refuse_bool(op: str, x: Tensor, why: str) -> None:
-    if x._data.dtype.kind == "b":
-        raise RuntimeError(f"{op}: {why}")
-
-
 def neg(input):
     x = tensor_arg("neg", input)
-    _refuse_bool("neg", x, "negation, the `-` operator, on a bool tensor is not supported; to "
-                 "invert a mask use the `~` or `logical_not()` operator instead")
+    if x._data.dtype.kind == "b":
+        raise RuntimeError("neg: negation, the `-` operator, on a bool tensor is not supported; "
+                           "to invert a mask use the `~` or `logical_not()` operator instead")
     return Neg.apply(x)
 
 
