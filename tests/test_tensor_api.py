@@ -557,6 +557,22 @@ def test_a_shape_op_that_changes_nothing_is_still_a_new_view(device, op):
     assert to_host(x.grad).tolist() == [1.0, 1.0, 1.0]
 
 
+def test_a_reshape_that_copies_is_not_a_view(device):
+    # a transposed matrix cannot be flattened without a copy: no shared memory, no shared
+    # counter (an in-place change of one is not the other's); a slice's reshape is a view
+    x = torch.arange(6.0, device=device).reshape(2, 3)
+    flat = x.t().reshape(6)
+    assert flat._base is None and flat._version_counter is not x._version_counter
+    flat.add_(1.0)
+    assert x._version == 0 and to_host(x).tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    row = x[1:].reshape(3)
+    assert row._base is x._base and row._version_counter is x._version_counter
+    row.add_(1.0)
+    assert x._version == 1 and to_host(x)[1].tolist() == [4.0, 5.0, 6.0]
+    with pytest.raises(RuntimeError, match="view size .* not compatible"):
+        x.t().view(6)
+
+
 def test_size_slices_joins_and_repeats_stay_sizes():
     s = torch.ones(2, 3, 4).shape
     for out, expected in [(s[1:], (3, 4)), (s + (5,), (2, 3, 4, 5)), ((1,) + s, (1, 2, 3, 4)),

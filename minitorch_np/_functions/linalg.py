@@ -91,12 +91,14 @@ class Linear(Function):
         if need_x:
             gx = g @ w
         if need_w or need_b:
-            n = math.prod(g.shape[:-1])              # all batch elements (not -1: sizes
-            g2 = g.reshape(n, g.shape[-1])           # may be 0, as in Linear(0, k))
+            if g.ndim != 2:  # the batch dimensions flattened into one
+                n = math.prod(g.shape[:-1])  # (not -1: sizes may be 0, as in Linear(0, k))
+                g = g.reshape(n, g.shape[-1])
+                x = x.reshape(n, x.shape[-1]) if need_w else None
             if need_w:
-                gw = g2.mT @ x.reshape(n, x.shape[-1])
+                gw = g.mT @ x
             if need_b:
-                gb = g2.sum(0)
+                gb = g.sum(0)
         return gx, gw, gb
 
 

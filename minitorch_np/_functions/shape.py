@@ -6,6 +6,7 @@ gradient back into the input's layout.
 """
 from __future__ import annotations
 
+import math
 import numbers
 import operator
 
@@ -135,15 +136,23 @@ class Stack(_ArrayFunction):
 
 
 def _share_version(out: Tensor, base: Tensor) -> Tensor:
-    """Make `out` a view of `base` for the version counter, when the memory is shared."""
+    """Make `out` a view of `base` for the version counter, when the memory is shared.
+
+    `out` comes from an op that returns a view whenever it can (a reshape may have to copy):
+    it shares `base`'s memory exactly when both arrays belong to the same owner.
+    """
     if out._data is base._data:
-        shared = True
-    else:
-        with device_guard(base):
-            shared = base._device.backend.xp.may_share_memory(out._data, base._data)
-    if shared:
-        out._version_counter = base._version_counter
-        out._base = base._base if base._base is not None else base
+        return _view_of(out, base)
+    owner = base._device.backend.owner
+    if owner(out._data) is owner(base._data):
+        return _view_of(out, base)
+    return out
+
+
+def _view_of(out: Tensor, base: Tensor) -> Tensor:
+    """Mark `out`, whose array is a view of `base`'s, as a view: one version counter."""
+    out._version_counter = base._version_counter
+    out._base = base._base if base._base is not None else base
     return out
 
 
@@ -159,24 +168,27 @@ def int_arg(op: str, value, name: str) -> int:
 
 
 def size_args(op: str, size, name: str = "sizes") -> tuple:
-    """Sizes given as ``f(2, 3)`` or ``f((2, 3))``, as a tuple of Python ints."""
+    """Sizes given as ``f(2, 3)`` or ``f((2, 3))``, as a tuple of Python ints (anything with
+    ``__index__`` but a bool, as `int_arg`)."""
     if len(size) == 1 and isinstance(size[0], list | tuple):
         size = tuple(size[0])
     try:
-        return tuple(int_arg(op, s, name) for s in size)
+        sizes = tuple(map(operator.index, size))
     except TypeError:
-        raise TypeError(f"{op}: {name} must be ints, got {tuple(size)!r}") from None
+        sizes = None
+    if sizes is None or bool in map(type, size):
+        raise TypeError(f"{op}: {name} must be ints, got {tuple(size)!r}")
+    return sizes
 
 
 def _infer_shape(op: str, shape: tuple, numel: int) -> tuple:
+    if min(shape, default=0) >= 0 and math.prod(shape) == numel:
+        return shape  # the common case: every size given, and they fit
     unknown = [i for i, s in enumerate(shape) if s == -1]
     if len(unknown) > 1 or any(s < -1 for s in shape):
         raise RuntimeError(f"{op}: invalid shape {list(shape)}: only one dimension can be -1 "
                            "and the others must be >= 0")
-    known = 1
-    for s in shape:
-        if s != -1:
-            known *= s
+    known = math.prod(s for s in shape if s != -1)
     if unknown:
         if known == 0 or numel % known:
             raise RuntimeError(f"{op}: shape '{list(shape)}' is invalid for input of size {numel}")
@@ -206,9 +218,8 @@ def view(input, *shape):
         return _view_as_dtype(x, to_dtype(shape[0], "view"))
     shape = _infer_shape("view", size_args("view", shape), x._data.size)
     out = Reshape.apply(x, shape)
-    with device_guard(x):
-        copied = x._data.size and not x._device.backend.xp.may_share_memory(out._data, x._data)
-    if copied:
+    owner = x._device.backend.owner
+    if x._data.size and owner(out._data) is not owner(x._data):  # reshape had to copy
         raise RuntimeError(f"view: view size {list(shape)} is not compatible with input tensor's "
                            f"size {list(x.shape)} and stride; use .reshape(...) instead")
     return _share_version(out, x)
@@ -291,18 +302,21 @@ def permute(input, *dims):
         raise RuntimeError(f"permute: repeated dim in {dims}")
     if dims == tuple(range(x.ndim)):
         return _alias(x)
-    return _share_version(Permute.apply(x, dims), x)
+    return _view_of(Permute.apply(x, dims), x)
 
 
 def transpose(input, dim0: int, dim1: int):
     """Swap two dimensions (a view)."""
     x = tensor_arg("transpose", input)
-    if x.ndim == 0:
+    ndim = x._data.ndim
+    if ndim == 0:
         return _alias(x)
-    d0, d1 = _wrap_dim("transpose", dim0, x.ndim), _wrap_dim("transpose", dim1, x.ndim)
-    dims = list(range(x.ndim))
-    dims[d0], dims[d1] = dims[d1], dims[d0]
-    return permute(x, dims)
+    d0, d1 = _wrap_dim("transpose", dim0, ndim), _wrap_dim("transpose", dim1, ndim)
+    if d0 == d1:
+        return _alias(x)
+    dims = list(range(ndim))
+    dims[d0], dims[d1] = d1, d0
+    return _view_of(Permute.apply(x, tuple(dims)), x)
 
 
 swapaxes = swapdims = transpose
@@ -348,7 +362,7 @@ def expand(input, *sizes):
     shape = tuple(shape)
     if shape == x._data.shape:
         return _alias(x)
-    return _share_version(Expand.apply(x, shape), x)
+    return _view_of(Expand.apply(x, shape), x)
 
 
 def expand_as(input, other):
