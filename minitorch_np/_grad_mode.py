@@ -34,12 +34,12 @@ class _GradMode:
     _mode: bool
 
     def __enter__(self):
-        self._prev = is_grad_enabled()
-        _set(self._mode)
+        self._prev = _state.enabled
+        _state.enabled = self._mode
         return self
 
     def __exit__(self, *exc):
-        _set(self._prev)
+        _state.enabled = self._prev
         return False
 
     def __call__(self, fn):

@@ -13,7 +13,8 @@ In-place changes through a *view* of a tensor that is part of a recorded graph a
 from __future__ import annotations
 
 from .._dtype import from_numpy_dtype, result_type
-from .._grad_mode import is_grad_enabled, no_grad
+from .._grad_mode import _state as _grad_state
+from .._grad_mode import no_grad
 from .._tensor import Tensor
 from . import elementwise as E
 from .indexing import _normalize_key, index_put
@@ -22,7 +23,7 @@ from .operands import as_operand, cast_to, device_guard
 
 def _records(op: str, t: Tensor, others) -> bool:
     """Whether this in-place op must be recorded; refuses the cases PyTorch refuses."""
-    if not is_grad_enabled():
+    if not _grad_state.enabled:
         return False
     involved = t._requires_grad or any(isinstance(o, Tensor) and o._requires_grad for o in others)
     if not involved:
@@ -101,11 +102,13 @@ def _raw(o):
     return o._data if isinstance(o, Tensor) else o
 
 
-def _ufunc_into(op: str, t: Tensor, ufunc: str, operand) -> Tensor:
-    """``t ← ufunc(t, operand)`` with the ufunc writing its output into t's memory."""
+def _ufunc_into(op: str, t: Tensor, ufunc: str, operand, alpha=1) -> Tensor:
+    """``t ← ufunc(t, alpha · operand)`` with the ufunc writing its output into t's memory."""
     xp = t._device.backend.xp
     try:
         with device_guard(t):
+            if alpha != 1:
+                operand = operand * alpha
             getattr(xp, ufunc)(t._data, operand, out=t._data)
     except ValueError as e:
         shape = list(operand.shape) if hasattr(operand, "shape") else []
@@ -118,8 +121,7 @@ def _ufunc_into(op: str, t: Tensor, ufunc: str, operand) -> Tensor:
 def add_(self, other, *, alpha=1):
     """``self += alpha · other``."""
     if _direct("add_", self, (other, alpha)):
-        o = _raw(other)
-        return _ufunc_into("add_", self, "add", o if alpha == 1 else _scaled(self, o, alpha))
+        return _ufunc_into("add_", self, "add", _raw(other), _raw(alpha))
     return apply_inplace("add_", self, lambda t, o: E.add(t, o, alpha=alpha), other)
 
 
@@ -127,14 +129,8 @@ def sub_(self, other, *, alpha=1):
     """``self -= alpha · other``."""
     E.refuse_bool_subtraction(self, other)
     if _direct("sub_", self, (other, alpha)):
-        o = _raw(other)
-        return _ufunc_into("sub_", self, "subtract", o if alpha == 1 else _scaled(self, o, alpha))
+        return _ufunc_into("sub_", self, "subtract", _raw(other), _raw(alpha))
     return apply_inplace("sub_", self, lambda t, o: E.sub(t, o, alpha=alpha), other)
-
-
-def _scaled(t: Tensor, o, alpha):
-    with device_guard(t):
-        return o * _raw(alpha)
 
 
 def mul_(self, other):

@@ -78,11 +78,11 @@ class AMax(_ArrayFunction):
     @staticmethod
     def forward(ctx, x, dims, keepdim, smallest, nan_shares=False):
         xp = ctx.xp
-        y = (xp.min if smallest else xp.max)(x, axis=dims, keepdims=True)
+        y = (x.min if smallest else x.max)(axis=dims, keepdims=True)
         winners = x == y
         if nan_shares and bool(xp.isnan(y).any()):  # max()/min(): the NaNs are the winners
             winners = xp.isnan(x)
-        ctx.save_for_backward(winners / xp.sum(winners, axis=dims, keepdims=True))
+        ctx.save_for_backward(winners / winners.sum(axis=dims, keepdims=True))
         ctx.in_shape, ctx.dims = x.shape, dims
         return y if keepdim else y.reshape(tuple(n for i, n in enumerate(y.shape)
                                                  if dims is not None and i not in dims))
@@ -99,7 +99,7 @@ class Prod(_ArrayFunction):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         xp = ctx.xp
-        y = xp.prod(x, axis=dims, keepdims=True)
+        y = x.prod(axis=dims, keepdims=True)
         ctx.in_shape, ctx.dims = x.shape, dims
         ctx.has_zero = bool((x == 0).any())
         out = y if keepdim else xp.squeeze(y, axis=dims) if dims is not None else y.reshape(())
@@ -142,10 +142,10 @@ class LogSumExp(_ArrayFunction):
     def forward(ctx, x, dims, keepdim):
         xp = ctx.xp
         # (an empty sum is 0 and its log -inf: no maximum to shift by there)
-        m = xp.max(x, axis=dims, keepdims=True) if x.size else xp.zeros(_keep_shape(x.shape,
+        m = x.max(axis=dims, keepdims=True) if x.size else xp.zeros(_keep_shape(x.shape,
                                                                                    dims), x.dtype)
         m = xp.where(xp.isfinite(m), m, 0)  # all -inf rows: avoid inf - inf
-        y = xp.log(xp.sum(xp.exp(x - m), axis=dims, keepdims=True)) + m
+        y = xp.log(xp.exp(x - m).sum(axis=dims, keepdims=True)) + m
         out = y if keepdim else xp.squeeze(y, axis=dims)
         ctx.save_for_backward(x, out)  # the output itself: double backward sees its graph
         ctx.in_shape, ctx.dims = x.shape, dims
@@ -168,8 +168,8 @@ class Softmax(_ArrayFunction):
             ctx.dim = dim
             ctx.save_for_backward(x)
             return x.copy()
-        e = xp.exp(x - xp.max(x, axis=dim, keepdims=True))
-        y = e / xp.sum(e, axis=dim, keepdims=True)
+        e = xp.exp(x - x.max(axis=dim, keepdims=True))
+        y = e / e.sum(axis=dim, keepdims=True)
         ctx.dim = dim
         ctx.save_for_backward(y)
         return y
@@ -186,8 +186,8 @@ class LogSoftmax(_ArrayFunction):
     @staticmethod
     def forward(ctx, x, dim):
         xp = ctx.xp
-        shifted = x - xp.max(x, axis=dim, keepdims=True) if x.size else x
-        y = shifted - xp.log(xp.sum(xp.exp(shifted), axis=dim, keepdims=True))
+        shifted = x - x.max(axis=dim, keepdims=True) if x.size else x
+        y = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
         ctx.dim = dim
         ctx.save_for_backward(y)
         return y
@@ -222,13 +222,13 @@ class Norm(_ArrayFunction):
         xp = ctx.xp
         a = xp.abs(x)
         if p == float("inf"):
-            y = xp.max(a, axis=dims, keepdims=True)
+            y = a.max(axis=dims, keepdims=True)
         elif p == 2:
-            y = xp.sqrt(xp.sum(x * x, axis=dims, keepdims=True))
+            y = xp.sqrt((x * x).sum(axis=dims, keepdims=True))
         elif p == 1:
-            y = xp.sum(a, axis=dims, keepdims=True)
+            y = a.sum(axis=dims, keepdims=True)
         else:
-            y = xp.sum(a ** p, axis=dims, keepdims=True) ** (1.0 / p)
+            y = (a ** p).sum(axis=dims, keepdims=True) ** (1.0 / p)
         ctx.p, ctx.in_shape, ctx.dims = p, x.shape, dims
         out = y if keepdim else xp.squeeze(y, axis=dims) if dims is not None else y.reshape(())
         ctx.save_for_backward(x, out)  # the output itself: double backward sees its graph

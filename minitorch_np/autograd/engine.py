@@ -179,22 +179,25 @@ def _run_hooks(tensor: Tensor, g: Tensor) -> Tensor:
 
 
 def _accumulate_grad(tensor: Tensor, g: Tensor, create_graph: bool, claimed=None) -> None:
-    """``tensor.grad += g``: in place when no graph is kept, otherwise recorded."""
-    with device_guard(tensor._device):
-        _accumulate_on_device(tensor, g, create_graph, claimed)
+    """``tensor.grad += g``: in place when no graph is kept, otherwise recorded.
 
-
-def _accumulate_on_device(tensor: Tensor, g: Tensor, create_graph: bool, claimed) -> None:
+    `g` has the tensor's shape, dtype and device (the engine conformed it, hooks' results
+    and root gradients are checked), so ``.grad``'s own checks are skipped here.
+    """
     if create_graph:
-        tensor.grad = g if tensor.grad is None else tensor.grad + g
-    elif tensor.grad is None:
+        tensor.grad = g if tensor._grad is None else tensor._grad + g
+    elif tensor._grad is None:
         # users update .grad in place (clip_grad_norm_, the next backward's +=), so the stored
         # gradient must own its memory: g's own array when nothing else can reach it, else a copy
-        data = g._data if _adopt(g, claimed) else g._data.copy()
-        tensor.grad = Tensor._make(data, g._device)
+        if _adopt(g, claimed):
+            tensor._grad = Tensor._make(g._data, g._device)
+        else:
+            with device_guard(g._device):
+                tensor._grad = Tensor._make(g._data.copy(), g._device)
     else:
-        tensor.grad._data += g._data
-        tensor.grad._version_counter.value += 1
+        with device_guard(tensor._device):
+            tensor._grad._data += g._data
+        tensor._grad._version_counter.value += 1
 
 
 def _owner(g: Tensor):

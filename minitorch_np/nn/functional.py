@@ -41,15 +41,16 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """
     x = tensor_arg("linear", input)
     w = tensor_arg("linear", weight, "weight")
-    if w.ndim not in (1, 2):
-        raise RuntimeError(f"linear: weight must be 1-D or 2-D, got shape {list(w.shape)}")
-    if x.ndim == 0 or x.shape[-1] != w.shape[-1]:
-        raise RuntimeError(f"linear: input of shape {list(x.shape)} cannot be multiplied with "
-                           f"weight of shape {list(w.shape)} (expected the last dimension of "
-                           f"input to be in_features = {w.shape[-1]})")
+    xs, ws = x._data.shape, w._data.shape
+    if len(ws) not in (1, 2):
+        raise RuntimeError(f"linear: weight must be 1-D or 2-D, got shape {list(ws)}")
+    if not xs or xs[-1] != ws[-1]:
+        raise RuntimeError(f"linear: input of shape {list(xs)} cannot be multiplied with "
+                           f"weight of shape {list(ws)} (expected the last dimension of "
+                           f"input to be in_features = {ws[-1]})")
     b = None if bias is None else tensor_arg("linear", bias, "bias")
-    if (w.ndim == 2 and x._data.dtype == w._data.dtype and x._device is w._device
-            and (b is None or (b._data.shape == (w.shape[0],)
+    if (len(ws) == 2 and x._data.dtype == w._data.dtype and x._device is w._device
+            and (b is None or (b._data.shape == ws[:1]
                                and b._data.dtype == x._data.dtype and b._device is x._device))):
         return Linear.apply(x, w, b)  # the usual case, as one node
     # anything else (a 1-D weight, a broadcast bias, mixed dtypes or devices) is composed,
