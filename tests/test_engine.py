@@ -13,6 +13,7 @@ import pytest
 from helpers import to_host
 
 import minitorch_np as torch
+import minitorch_np.nn.functional as F
 from minitorch_np.autograd import Function
 
 
@@ -590,3 +591,38 @@ def test_data_shares_memory_without_tracking(device):
     x.data.add_(1.0)                        # not tracked: no "modified in place" error
     y.backward()
     np.testing.assert_allclose(to_host(x.grad), [6.0, 10.0])
+
+
+# Linear and cross_entropy compute their plain backward on the arrays and, under
+# create_graph=True, the same formulas with Tensor ops: the two must agree.
+_TWO_PATH_CASES = {
+    "linear 2-D": lambda x, w, b, y: F.linear(x, w, b),
+    "linear 3-D input": lambda x, w, b, y: F.linear(x.reshape(2, 2, 5), w, b),
+    "linear without bias": lambda x, w, b, y: F.linear(x, w),
+    "cross_entropy mean": lambda x, w, b, y: F.cross_entropy(F.linear(x, w, b), y),
+    "cross_entropy sum": lambda x, w, b, y: F.cross_entropy(F.linear(x, w, b), y,
+                                                            reduction="sum"),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", list(_TWO_PATH_CASES))
+def test_array_backward_matches_the_recorded_one(device, case, dtype):
+    rng = np.random.default_rng(3)
+    dt = getattr(torch, dtype)
+    x, w, b = (torch.tensor(rng.standard_normal(s), dtype=dt, device=device,
+                            requires_grad=True) for s in ((4, 5), (3, 5), (3,)))
+    y = torch.tensor([0, 2, 1, 2], device=device)
+    out = _TWO_PATH_CASES[case](x, w, b, y)
+    up = torch.tensor(rng.standard_normal(tuple(out.shape)), dtype=dt, device=device)
+    plain = torch.autograd.grad(out, (x, w, b), up, retain_graph=True, allow_unused=True)
+    recorded = torch.autograd.grad(out, (x, w, b), up, create_graph=True, allow_unused=True)
+    eps = np.finfo(dtype).eps
+    for i, (p, r) in enumerate(zip(plain, recorded)):
+        assert (p is None) == (r is None)
+        if p is not None:
+            # recorded: x's and w's gradients depend on w and x (b's may be a constant, Σ up)
+            assert p.dtype == dt and not p.requires_grad and (r.requires_grad or i == 2)
+            r = to_host(r.detach())
+            # a few roundings apart: relative to the gradient's own scale
+            np.testing.assert_allclose(to_host(p), r, rtol=0, atol=8 * eps * np.abs(r).max())
