@@ -358,8 +358,7 @@ class Tensor:
 
         `gradient` is the upstream gradient (needed unless the tensor has one element).
         """
-        from .autograd import backward
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor too after backward."""
@@ -537,3 +536,5 @@ def _wrap_dim(op: str, dim, ndim: int) -> int:
 from ._functions import methods as _methods  # noqa: E402
 
 _methods.attach(Tensor)
+
+from .autograd import backward as _backward  # noqa: E402
