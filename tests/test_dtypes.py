@@ -369,3 +369,18 @@ def test_small_int_and_bool_edge_cases_as_pytorch(device):
         -flags  # noqa: B018
     with pytest.raises(NotImplementedError, match="abs: not implemented for bool"):
         flags.abs()
+
+
+def test_sum_accumulates_in_the_requested_dtype(device):
+    # integers and bools sum to int64, without overflowing their own dtype (as PyTorch)
+    small = torch.tensor([200, 100], dtype=torch.uint8, device=device)
+    assert small.sum().dtype == torch.int64 and small.sum().item() == 300
+    flags = torch.tensor([[True, False], [True, True]], device=device)
+    assert flags.sum().item() == 3 and to_host(flags.sum(0)).tolist() == [2, 1]
+    # dtype=: a float32 sum in float64 is differentiable, its gradient back in float32
+    x = torch.tensor([1e8, 1.0, -1e8], device=device, requires_grad=True)
+    s = x.sum(dtype=torch.float64)
+    assert s.dtype == torch.float64 and s.item() == 1.0  # float32 accumulation gives 0
+    s.backward()
+    assert x.grad.dtype == torch.float32 and to_host(x.grad).tolist() == [1.0, 1.0, 1.0]
+    assert torch.tensor([1, 2], device=device).sum(dtype=torch.float32).dtype == torch.float32

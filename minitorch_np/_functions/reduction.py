@@ -9,7 +9,7 @@ import builtins
 import math
 from collections import namedtuple
 
-from .._dtype import int64
+from .._dtype import int64, to_dtype
 from .._grad_mode import is_grad_enabled
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.function import Function
@@ -44,16 +44,17 @@ def _count(shape, dims) -> int:
 
 
 class Sum(_ArrayFunction):
-    """y = Σ x over `dims`;  ∂y/∂x = 1."""
+    """y = Σ x over `dims`, accumulated in `dtype` (x's own by default);  ∂y/∂x = 1 (the
+    engine casts the gradient back to x's dtype)."""
 
     @staticmethod
-    def forward(ctx, x, dims, keepdim):
+    def forward(ctx, x, dims, keepdim, dtype=None):
         ctx.in_shape, ctx.dims = x.shape, dims
-        return x.sum(axis=dims, keepdims=keepdim)
+        return x.sum(axis=dims, keepdims=keepdim, dtype=dtype)
 
     @staticmethod
     def backward(ctx, g):
-        return _spread(g, ctx.in_shape, ctx.dims), None, None
+        return _spread(g, ctx.in_shape, ctx.dims), None, None, None
 
 
 class Mean(_ArrayFunction):
@@ -262,10 +263,10 @@ def sum(input, dim=None, keepdim: bool = False, *, dtype=None):  # noqa: A001
         return Sum.apply(input, None, keepdim)  # x.sum(): nothing to convert or check
     x = tensor_arg("sum", input)
     if dtype is not None:
-        x = x.to(dtype=dtype)
+        dtype = to_dtype(dtype, "sum").numpy
     elif x._data.dtype.kind in "iub":
-        x = x.to(dtype=int64)
-    return Sum.apply(x, dims_arg("sum", dim, x.ndim), keepdim)
+        dtype = int64.numpy
+    return Sum.apply(x, dims_arg("sum", dim, x.ndim), keepdim, dtype)
 
 
 def mean(input, dim=None, keepdim: bool = False, *, dtype=None):

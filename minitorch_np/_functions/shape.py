@@ -182,18 +182,17 @@ def size_args(op: str, size, name: str = "sizes") -> tuple:
 
 
 def _infer_shape(op: str, shape: tuple, numel: int) -> tuple:
-    if min(shape, default=0) >= 0 and math.prod(shape) == numel:
-        return shape  # the common case: every size given, and they fit
-    unknown = [i for i, s in enumerate(shape) if s == -1]
-    if len(unknown) > 1 or any(s < -1 for s in shape):
+    """`shape` with its -1 (at most one) replaced by the size that makes `numel` elements."""
+    unknown = shape.count(-1)
+    if unknown > 1 or min(shape, default=0) < -1:
         raise RuntimeError(f"{op}: invalid shape {list(shape)}: only one dimension can be -1 "
                            "and the others must be >= 0")
-    known = math.prod(s for s in shape if s != -1)
+    known = -math.prod(shape) if unknown else math.prod(shape)  # (the -1 flips the sign)
     if unknown:
         if known == 0 or numel % known:
             raise RuntimeError(f"{op}: shape '{list(shape)}' is invalid for input of size {numel}")
-        shape = tuple(numel // known if s == -1 else s for s in shape)
-    elif known != numel:
+        return tuple(numel // known if s == -1 else s for s in shape)
+    if known != numel:
         raise RuntimeError(f"{op}: shape '{list(shape)}' is invalid for input of size {numel}")
     return shape
 

@@ -74,22 +74,26 @@ class Accuracy(Metric):
         if not isinstance(output, Tensor) or not isinstance(target, Tensor):
             raise TypeError(f"Accuracy.update: expected Tensors, got {type(output).__name__} "
                             f"and {type(target).__name__}")
+        shape = tuple(output.shape)
         with no_grad():
-            if output.ndim == 2 and output.shape[1] > 1:
+            if len(shape) == 2 and shape[1] > 1:
                 predicted = output.argmax(dim=1)
-            elif output.ndim == 1 or (output.ndim == 2 and output.shape[1] == 1):
+            elif len(shape) == 1 or (len(shape) == 2 and shape[1] == 1):
                 predicted = (output.reshape(-1) > self.threshold).long()
             else:
                 raise ValueError(f"Accuracy: expected outputs of shape (N, C), (N,) or (N, 1), "
-                                 f"got {tuple(output.shape)}")
-            target = target.reshape(-1)
-            if target.shape[0] != predicted.shape[0]:
-                raise ValueError(f"Accuracy: {predicted.shape[0]} predictions but "
-                                 f"{target.shape[0]} targets")
+                                 f"got {shape}")
+            if target.ndim != 1:
+                target = target.reshape(-1)
+            n = target.shape[0]
+            if n != shape[0]:
+                raise ValueError(f"Accuracy: {shape[0]} predictions but {n} targets")
             if target.is_floating_point():  # e.g. 0./1. labels of BCEWithLogitsLoss
                 target = target.long()
-            self.correct += int((predicted == target.to(predicted.device)).sum().item())
-        self.total += int(target.shape[0])
+            if target.device != predicted.device:
+                target = target.to(predicted.device)
+            self.correct += int((predicted == target).sum().item())
+        self.total += n
 
     def compute(self) -> float:
         """The accuracy over every sample seen since ``reset`` (0.0 before any)."""
