@@ -218,10 +218,12 @@ def view(input, *shape):
     shape = _infer_shape("view", size_args("view", shape), x._data.size)
     out = Reshape.apply(x, shape)
     owner = x._device.backend.owner
-    if x._data.size and owner(out._data) is not owner(x._data):  # reshape had to copy
+    if owner(out._data) is owner(x._data):
+        return _view_of(out, x)
+    if x._data.size:  # reshape had to copy
         raise RuntimeError(f"view: view size {list(shape)} is not compatible with input tensor's "
                            f"size {list(x.shape)} and stride; use .reshape(...) instead")
-    return _share_version(out, x)
+    return out  # an empty tensor: no memory to share
 
 
 def _view_as_dtype(x: Tensor, dt) -> Tensor:
