@@ -105,9 +105,11 @@ class Tensor:
     @classmethod
     def _make(cls, data, device, requires_grad=False, grad_fn=None, output_nr=0):
         """Wrap a backend array without copying (the internal constructor)."""
-        if isinstance(data, np.generic):  # NumPy reductions and 0-d ufuncs return scalars
+        # NumPy reductions and 0-d ufuncs return scalars (the identity test first: a failed
+        # isinstance costs four times a successful one, and most data are ndarrays)
+        if data.__class__ is not np.ndarray and isinstance(data, np.generic):
             data = np.asarray(data)
-        t = object.__new__(cls)
+        t = _new(cls)
         t._data = data  # (the assignments of _init, inlined: this runs once per op)
         t._device = device
         t._requires_grad = requires_grad
@@ -498,6 +500,9 @@ class Tensor:
         from ._creation import empty
         return empty(*size, dtype=dtype or self.dtype, device=device or self._device,
                      requires_grad=requires_grad)
+
+
+_new = object.__new__  # (a global: Tensor._make looks it up once per op)
 
 
 def _init(t: Tensor, data, device, requires_grad, grad_fn, output_nr) -> None:

@@ -593,8 +593,9 @@ def test_data_shares_memory_without_tracking(device):
     np.testing.assert_allclose(to_host(x.grad), [6.0, 10.0])
 
 
-# Linear and cross_entropy compute their plain backward on the arrays and, under
-# create_graph=True, the same formulas with Tensor ops: the two must agree.
+# Built-in ops with `_array_backward` (and cross_entropy, by its own two formulas) compute
+# their plain backward on the arrays and, under create_graph=True, the same formulas with
+# Tensor ops: the two must agree.
 _TWO_PATH_CASES = {
     "linear 2-D": lambda x, w, b, y: F.linear(x, w, b),
     "linear 3-D input": lambda x, w, b, y: F.linear(x.reshape(2, 2, 5), w, b),
@@ -603,26 +604,67 @@ _TWO_PATH_CASES = {
     "cross_entropy sum": lambda x, w, b, y: F.cross_entropy(F.linear(x, w, b), y,
                                                             reduction="sum"),
 }
+# the elementwise ops, on h = x Wᵀ (4, 3) and b (3,): broadcasting included
+_ELEMENTWISE_TWO_PATH_CASES = {
+    "add": lambda h, b: h + b,
+    "sub": lambda h, b: h - b,
+    "mul": lambda h, b: h * b,
+    "mul by a number": lambda h, b: h * 0.5,
+    "div": lambda h, b: h / (b * b + 1),
+    "neg": lambda h, b: -h,
+    "maximum": lambda h, b: torch.maximum(h, b),
+    "minimum": lambda h, b: torch.minimum(h, b),
+    "exp": lambda h, b: h.exp(),
+    "log": lambda h, b: (h * h + 1).log(),
+    "sqrt": lambda h, b: (h * h + 1).sqrt(),
+    "abs": lambda h, b: h.abs(),
+    "tanh": lambda h, b: h.tanh(),
+    "sigmoid": lambda h, b: h.sigmoid(),
+    "relu": lambda h, b: h.relu(),
+    "clamp": lambda h, b: h.clamp(-0.5, 0.5),
+}
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("case", list(_TWO_PATH_CASES))
-def test_array_backward_matches_the_recorded_one(device, case, dtype):
+def _two_paths(device, dtype, make):
+    """The gradients of `make(x, w, b, y)` for x, w, b, by a plain and a recorded backward."""
     rng = np.random.default_rng(3)
     dt = getattr(torch, dtype)
     x, w, b = (torch.tensor(rng.standard_normal(s), dtype=dt, device=device,
                             requires_grad=True) for s in ((4, 5), (3, 5), (3,)))
     y = torch.tensor([0, 2, 1, 2], device=device)
-    out = _TWO_PATH_CASES[case](x, w, b, y)
+    out = make(x, w, b, y)
     up = torch.tensor(rng.standard_normal(tuple(out.shape)), dtype=dt, device=device)
     plain = torch.autograd.grad(out, (x, w, b), up, retain_graph=True, allow_unused=True)
     recorded = torch.autograd.grad(out, (x, w, b), up, create_graph=True, allow_unused=True)
+    return plain, recorded
+
+
+def _assert_close_gradients(p, r, dtype):
+    assert p.dtype == getattr(torch, dtype) and not p.requires_grad
+    r = to_host(r.detach())
+    # a few roundings apart: relative to the gradient's own scale
     eps = np.finfo(dtype).eps
+    np.testing.assert_allclose(to_host(p), r, rtol=0, atol=8 * eps * np.abs(r).max())
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", list(_TWO_PATH_CASES))
+def test_array_backward_matches_the_recorded_one(device, case, dtype):
+    plain, recorded = _two_paths(device, dtype, _TWO_PATH_CASES[case])
     for i, (p, r) in enumerate(zip(plain, recorded)):
         assert (p is None) == (r is None)
         if p is not None:
             # recorded: x's and w's gradients depend on w and x (b's may be a constant, Σ up)
-            assert p.dtype == dt and not p.requires_grad and (r.requires_grad or i == 2)
-            r = to_host(r.detach())
-            # a few roundings apart: relative to the gradient's own scale
-            np.testing.assert_allclose(to_host(p), r, rtol=0, atol=8 * eps * np.abs(r).max())
+            assert r.requires_grad or i == 2
+            _assert_close_gradients(p, r, dtype)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", list(_ELEMENTWISE_TWO_PATH_CASES))
+def test_elementwise_array_backward_matches_the_recorded_one(device, case, dtype):
+    op = _ELEMENTWISE_TWO_PATH_CASES[case]
+    plain, recorded = _two_paths(device, dtype, lambda x, w, b, y: op(F.linear(x, w), b))
+    for p, r in zip(plain, recorded):
+        assert (p is None) == (r is None)
+        if p is not None:
+            _assert_close_gradients(p, r, dtype)

@@ -23,6 +23,8 @@ class _ArrayFunction(Function):
 class Add(_ArrayFunction):
     """y = a + b;  ∂y/∂a = ∂y/∂b = 1."""
 
+    _array_backward = True
+
     @staticmethod
     def forward(ctx, a, b):
         return a + b
@@ -35,6 +37,8 @@ class Add(_ArrayFunction):
 class Sub(_ArrayFunction):
     """y = a - b;  ∂y/∂a = 1, ∂y/∂b = -1."""
 
+    _array_backward = True
+
     @staticmethod
     def forward(ctx, a, b):
         return a - b
@@ -46,6 +50,8 @@ class Sub(_ArrayFunction):
 
 class Mul(_ArrayFunction):
     """y = a·b;  ∂y/∂a = b, ∂y/∂b = a."""
+
+    _array_backward = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -64,6 +70,8 @@ class Mul(_ArrayFunction):
 
 class Div(_ArrayFunction):
     """y = a / b;  ∂y/∂a = 1/b, ∂y/∂b = -a/b²."""
+
+    _array_backward = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -101,6 +109,8 @@ class Remainder(_ArrayFunction):
 
 class Neg(_ArrayFunction):
     """y = -x."""
+
+    _array_backward = True
 
     @staticmethod
     def forward(ctx, x):
@@ -151,6 +161,8 @@ class Pow(_ArrayFunction):
 class Maximum(_ArrayFunction):
     """y = max(a, b); the gradient goes to the larger input, half to each on ties."""
 
+    _array_backward = True
+
     @staticmethod
     def forward(ctx, a, b):
         xp = ctx.xp
@@ -166,6 +178,8 @@ class Maximum(_ArrayFunction):
 
 class Minimum(_ArrayFunction):
     """y = min(a, b); the gradient goes to the smaller input, half to each on ties."""
+
+    _array_backward = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -201,6 +215,8 @@ class Where(_ArrayFunction):
 class Exp(_ArrayFunction):
     """y = eˣ;  dy/dx = y."""
 
+    _array_backward = True
+
     @staticmethod
     def forward(ctx, x):
         y = ctx.xp.exp(x)
@@ -216,6 +232,8 @@ class Exp(_ArrayFunction):
 class Log(_ArrayFunction):
     """y = ln x;  dy/dx = 1/x."""
 
+    _array_backward = True
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -229,6 +247,8 @@ class Log(_ArrayFunction):
 
 class Sqrt(_ArrayFunction):
     """y = √x;  dy/dx = 1/(2y)."""
+
+    _array_backward = True
 
     @staticmethod
     def forward(ctx, x):
@@ -244,6 +264,8 @@ class Sqrt(_ArrayFunction):
 
 class Abs(_ArrayFunction):
     """y = |x|;  dy/dx = sign(x) (0 at 0, as PyTorch)."""
+
+    _array_backward = True
 
     @staticmethod
     def forward(ctx, x):
@@ -287,6 +309,8 @@ class Cos(_ArrayFunction):
 class Tanh(_ArrayFunction):
     """y = tanh x;  dy/dx = 1 - y²."""
 
+    _array_backward = True
+
     @staticmethod
     def forward(ctx, x):
         y = ctx.xp.tanh(x)
@@ -301,6 +325,8 @@ class Tanh(_ArrayFunction):
 
 class Sigmoid(_ArrayFunction):
     """y = 1/(1 + e⁻ˣ), computed without overflow;  dy/dx = y(1 - y)."""
+
+    _array_backward = True
 
     @staticmethod
     def forward(ctx, x):
@@ -319,6 +345,8 @@ class Sigmoid(_ArrayFunction):
 class Relu(_ArrayFunction):
     """y = max(x, 0);  dy/dx = 0 where x ≤ 0, else 1 (also at NaN, as PyTorch)."""
 
+    _array_backward = True
+
     @staticmethod
     def forward(ctx, x):
         if ctx.needs_input_grad[0]:  # a bool mask: a quarter of a float32 one kept alive
@@ -328,7 +356,8 @@ class Relu(_ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         mask, = ctx.saved_tensors
-        return Masked.apply(g, mask)
+        # on arrays the product is Masked's forward; on Tensors, Masked records it as one node
+        return Masked.apply(g, mask) if isinstance(g, Tensor) else g * mask
 
 
 class Masked(_ArrayFunction):
@@ -350,6 +379,8 @@ class Masked(_ArrayFunction):
 
 class Clamp(_ArrayFunction):
     """y = min(max(x, lo), hi);  dy/dx = 1 where lo ≤ x ≤ hi, else 0."""
+
+    _array_backward = True
 
     @staticmethod
     def forward(ctx, x, lo, hi):

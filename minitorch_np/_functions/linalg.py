@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 
-from .._grad_mode import _state as _grad_state
 from .._tensor import Tensor
 from ..autograd.function import Function
 from .operands import broadcast_shapes, tensor_arg
@@ -74,6 +73,7 @@ class Linear(Function):
     """
 
     _array_forward = True
+    _array_backward = True  # the same methods on arrays and Tensors: .T, @, reshape, sum
 
     @staticmethod
     def forward(ctx, x, w, b):
@@ -86,31 +86,22 @@ class Linear(Function):
 
     @staticmethod
     def backward(ctx, g):
+        # (arrays in a plain backward: half this node's cost in a small MLP's step was the
+        # bookkeeping of Tensor ops that nothing records)
         x, w = ctx.saved_tensors
-        if _grad_state.enabled:  # create_graph: the products are recorded, to differentiate
-            return _linear_grads(g, x, w, ctx.needs_input_grad)
-        # the usual backward: the same formulas on the arrays, without the bookkeeping of
-        # Tensor ops that nothing records (half this node's cost in a small MLP's step)
-        grads = _linear_grads(g._data, None if x is None else x._data,
-                              None if w is None else w._data, ctx.needs_input_grad)
-        return tuple(None if a is None else Tensor._make(a, g._device) for a in grads)
-
-
-def _linear_grads(g, x, w, needs):
-    """Linear's three gradients, from Tensors or from arrays alike (the same methods)."""
-    need_x, need_w, need_b = needs
-    gx = g @ w if need_x else None
-    gw = gb = None
-    if need_w or need_b:
-        if g.ndim != 2:  # the batch dimensions flattened into one
-            n = math.prod(g.shape[:-1])  # (not -1: sizes may be 0, as in Linear(0, k))
-            g = g.reshape(n, g.shape[-1])
-            x = x.reshape(n, x.shape[-1]) if need_w else None
-        if need_w:
-            gw = g.T @ x
-        if need_b:
-            gb = g.sum(0)
-    return gx, gw, gb
+        need_x, need_w, need_b = ctx.needs_input_grad
+        gx = g @ w if need_x else None
+        gw = gb = None
+        if need_w or need_b:
+            if g.ndim != 2:  # the batch dimensions flattened into one
+                n = math.prod(g.shape[:-1])  # (not -1: sizes may be 0, as in Linear(0, k))
+                g = g.reshape(n, g.shape[-1])
+                x = x.reshape(n, x.shape[-1]) if need_w else None
+            if need_w:
+                gw = g.T @ x
+            if need_b:
+                gb = g.sum(0)
+        return gx, gw, gb
 
 
 def matmul(input, other):

@@ -99,7 +99,7 @@ class NormalizeAffine(Function):
                 gw = _sum_to(sum_gc * invstd, w.shape)  # down when γ is not per group)
                 gw = g * (centered * invstd) if gw is None else gw
             if needs[2]:
-                gb = _sum_to(sum_g, ctx._input_meta[2][0])
+                gb = _sum_to(sum_g, ctx._input_shape(2))
                 gb = g if gb is None else gb
             if needs[0]:
                 gx = centered  # its buffer, reused

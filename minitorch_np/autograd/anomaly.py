@@ -1,12 +1,13 @@
 """``detect_anomaly()``: remember where each op was created and stop on NaN gradients."""
 from __future__ import annotations
 
-import threading
 import traceback
 
 __all__ = ["detect_anomaly", "set_detect_anomaly", "is_enabled", "is_check_nan_enabled"]
 
-class _State(threading.local):
+class _State:
+    """Global to all threads, as PyTorch's ``AnomalyMode`` (grad mode is per thread)."""
+
     enabled = False
     check_nan = True
 

@@ -281,7 +281,7 @@ def _run_node(node, grads, buffers, deps, ready, capture, retain_graph, create_g
     for i, edge in enumerate(node._edges):
         if edge is None or useful is not None and id(edge[0]) not in useful:
             continue
-        target, nr = edge
+        target, nr = edge[0], edge[1]
         g = in_grads[i] if in_grads is not None else None
         if g is not None:
             _add_to_buffer(buffers, target, nr, _conform(node, i, g))
@@ -302,9 +302,12 @@ def _call_backward(node, grads, create_graph):
             shape, dtype, device = node._output_meta[nr]
             with device_guard(device):
                 grads[nr] = Tensor._make(device.backend.xp.zeros(shape, dtype), device)
-    out = fn.backward(node, *grads)
-    if not isinstance(out, tuple):
-        out = (out,)
+    if fn._array_backward and not create_graph:
+        out = _backward_on_arrays(node, grads)
+    else:
+        out = fn.backward(node, *grads)
+        if not isinstance(out, tuple):
+            out = (out,)
     n = len(node._edges)
     if len(out) != n and (len(out) < n or any(g is not None for g in out[n:])):
         raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
@@ -320,6 +323,20 @@ def _call_backward(node, grads, create_graph):
     return out
 
 
+def _backward_on_arrays(node, grads) -> tuple:
+    """Run a built-in formula (`Function._array_backward`) on the gradients' arrays and wrap
+    its results: the same formula, without the bookkeeping of Tensor ops nothing records."""
+    node._on_arrays = True
+    try:
+        out = node._forward_cls.backward(node, *[None if g is None else g._data for g in grads])
+    finally:
+        node._on_arrays = False
+    device = node.device
+    if type(out) is not tuple:
+        return (Tensor._make(out, device),)
+    return tuple([None if a is None else Tensor._make(a, device) for a in out])
+
+
 def _conform(node, i: int, g) -> Tensor:
     """Reduce a gradient to its input's shape (undoing broadcasting) and dtype; check both."""
     if not isinstance(g, Tensor):
@@ -328,7 +345,8 @@ def _conform(node, i: int, g) -> Tensor:
     if g._device is not node.device:
         raise RuntimeError(f"{node.name()}: backward returned a gradient on {g._device} for "
                            f"argument {i}, which lives on {node.device}")
-    shape, dtype = node._input_meta[i]
+    edge = node._edges[i]
+    shape, dtype = edge[2], edge[3]
     if g._data.shape != shape:
         g = sum_to(g, shape)
         if g._data.shape != shape:

@@ -45,8 +45,9 @@ class BackwardNode:
     needs_input_grad: tuple = ()
     device = None
     output_device = None   # set by a forward whose outputs live on another device
-    _edges: tuple = ()          # per argument: (BackwardNode | leaf Tensor, output_nr) or None
-    _input_meta: tuple = ()     # per argument: (shape, numpy dtype) where an edge exists
+    # per argument, None or (BackwardNode | leaf Tensor, output_nr, shape, numpy dtype): where
+    # its gradient goes, and the shape and dtype the gradient must have
+    _edges: tuple = ()
     _output_meta: tuple = ()    # per output: (shape, numpy dtype, device)
     _to_save = None             # what forward passed to save_for_backward
     _saved = None               # resolved: (kind, value, version counter, version) each
@@ -74,9 +75,13 @@ class BackwardNode:
         """With False, backward receives None, not zeros, for outputs that got no gradient."""
         self.materialize_grads = bool(value)
 
+    _on_arrays = False  # set by the engine while it runs an `_array_backward` on arrays
+
     @property
     def saved_tensors(self) -> tuple:
-        """What forward saved, as Tensors; raises if released or modified in place since."""
+        """What forward saved, as Tensors (as arrays while the engine runs a plain backward
+        on arrays, see `Function._array_backward`); raises if released or modified in place
+        since."""
         if self._released:
             raise RuntimeError(
                 f"{self.name()}: trying to backward through the graph a second time (or to "
@@ -84,6 +89,7 @@ class BackwardNode:
                 "values of the graph are freed when you call .backward() or autograd.grad(). "
                 "Specify retain_graph=True if you need to backward through the graph a second "
                 "time or if you need to access saved tensors after calling backward.")
+        on_arrays = self._on_arrays
         out = []
         for kind, value, counter, version in self._saved or ():
             if kind == "input":  # a tensor's counter, made when it was first changed in place
@@ -98,12 +104,15 @@ class BackwardNode:
                     f"version {counter.value}; expected version {version} instead.")
             if kind == "output":
                 nr, array = value
+                if on_arrays:
+                    out.append(array)
+                    continue
                 t = Tensor._make(array, self._output_meta[nr][2], requires_grad=True,
                                  grad_fn=self, output_nr=nr)
                 t._version_counter = counter
                 out.append(t)
             else:
-                out.append(value)
+                out.append(value._data if on_arrays and isinstance(value, Tensor) else value)
         return tuple(out)
 
     # -- graph inspection ---------------------------------------------------------------
@@ -117,6 +126,10 @@ class BackwardNode:
         return tuple((None, 0) if e is None else
                      ((AccumulateGrad(e[0]) if isinstance(e[0], Tensor) else e[0]), e[1])
                      for e in self._edges)
+
+    def _input_shape(self, i: int) -> tuple:
+        """The shape of forward's argument `i` (one that needs a gradient)."""
+        return self._edges[i][2]
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {id(self):#x}>"
@@ -159,6 +172,11 @@ class Function:
 
     #: built-in ops: forward gets and returns backend arrays (see the module docstring)
     _array_forward = False
+    #: built-in ops whose backward formula is written with operators and methods that arrays
+    #: and Tensors share (``g * y``, ``g.T @ x``): a plain backward (no ``create_graph``),
+    #: where nothing would record the formula's Tensor ops, runs it on the arrays instead,
+    #: ``saved_tensors`` then giving arrays too; with ``create_graph`` it runs on Tensors
+    _array_backward = False
     #: fused ops whose backward works on raw arrays refuse create_graph=True
     _once_differentiable = False
     _backward_cls: type = BackwardNode
@@ -180,9 +198,8 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run forward on `args` and record the node when gradients are needed."""
-        # one pass over the arguments: their device, whether any needs a gradient, their arrays
+        # one pass over the arguments: their device, which need a gradient, their arrays
         device = None
-        record = False
         needs = []
         raw = []
         for a in args:
@@ -194,7 +211,6 @@ class Function:
                         f"{cls.__name__}: expected all tensors to be on the same device, but "
                         f"found at least two devices, {device} and {a._device}")
                 needs.append(a._requires_grad)
-                record = record or a._requires_grad
                 raw.append(a._data)
                 if a._base is not None and a._base.grad_fn is not None:
                     _refuse_stale_view(cls, a)
@@ -207,8 +223,8 @@ class Function:
         ctx.device = device
         ctx.xp = device.backend.xp
         # a tuple, as PyTorch's, already in forward (and under no_grad too, as there)
-        ctx.needs_input_grad = tuple(needs)
-        if record and _grad_state.enabled:
+        ctx.needs_input_grad = needs = tuple(needs)
+        if True in needs and _grad_state.enabled:
             return _record(cls, ctx, args, raw, kwargs)
         # nothing to record: the node is only forward's ctx, the outputs plain tensors
         if not cls._array_forward:
@@ -279,60 +295,82 @@ def _unrecorded(out):
 def _record(cls, ctx, args, raw, kwargs):
     """`Function.apply` when the graph is recorded: forward, then the node's edges, the
     inputs' and outputs' shapes, and what forward saved."""
-    if cls._array_forward:
-        if ctx.device.index:
-            with ctx.device.backend.device_context(ctx.device.index):
-                out = cls.forward(ctx, *raw, **kwargs)
-        else:
-            out = cls.forward(ctx, *raw, **kwargs) if kwargs else cls.forward(ctx, *raw)
-        returned = None
+    if not cls._array_forward:
+        return _record_user(cls, ctx, args, kwargs)
+    if ctx.device.index:
+        with ctx.device.backend.device_context(ctx.device.index):
+            out = cls.forward(ctx, *raw, **kwargs)
     else:
-        with no_grad():
-            out = cls.forward(ctx, *args, **kwargs)
-        raw = args
-        returned = out if isinstance(out, tuple) else (out,)
+        out = cls.forward(ctx, *raw, **kwargs) if kwargs else cls.forward(ctx, *raw)
     device = ctx.output_device if ctx.output_device is not None else ctx.device
-    single = not isinstance(out, tuple)
-    outs = (out,) if single else out
-    devices = None
-    if returned is not None:  # a user's forward: each output tensor keeps its own device
-        devices = [o._device if isinstance(o, Tensor) else device for o in outs]
-        outs = tuple([o._data if isinstance(o, Tensor) else o for o in outs])
-    results = []
-    output_meta = []
-    i = 0
-    for o in outs:
-        if returned is not None and not isinstance(returned[i], Tensor):
-            results.append(o)  # a number or other object a user's forward also returns
+    if type(out) is tuple:
+        outs = out
+        results = tuple([_output(ctx, o, i, device) for i, o in enumerate(out)])
+        ctx._output_meta = [(o.shape, o.dtype, device) for o in out]
+    else:  # one output, as most ops have
+        outs = (out,)
+        results = (_output(ctx, out, 0, device),)
+        ctx._output_meta = ((out.shape, out.dtype, device),)
+    _link(ctx, args)
+    if ctx._to_save is not None:
+        ctx._saved = _resolve_saved(ctx._to_save, args, raw, outs, outs, results)
+        ctx._to_save = None
+    return results if type(out) is tuple else results[0]
+
+
+def _output(ctx, o, i: int, device) -> Tensor:
+    """Output `i` of a node, as a tensor of the graph unless it cannot have a gradient (an
+    integer or bool array, or one forward marked non-differentiable)."""
+    if o.dtype.kind == "f" and not (ctx._non_differentiable and id(o) in ctx._non_differentiable):
+        return Tensor._make(o, device, True, ctx, i)
+    return Tensor._make(o, device)
+
+
+def _record_user(cls, ctx, args, kwargs):
+    """`_record` for a user's Function: forward on Tensors; it may return numbers or other
+    objects beside tensors, and each output tensor keeps its own device."""
+    with no_grad():
+        out = cls.forward(ctx, *args, **kwargs)
+    returned = out if isinstance(out, tuple) else (out,)
+    marked = ctx._non_differentiable
+    results, output_meta, outs = [], [], []
+    for i, r in enumerate(returned):
+        if not isinstance(r, Tensor):
+            results.append(r)  # a number or other object a user's forward also returns
             output_meta.append(None)
-            i += 1
+            outs.append(r)
             continue
-        dtype = o.dtype
-        differentiable = dtype.kind == "f"
-        if differentiable and ctx._non_differentiable:  # marked by forward
-            differentiable = id(o if returned is None else returned[i]) \
-                not in ctx._non_differentiable
-        dev = device if devices is None else devices[i]
-        results.append(Tensor._make(o, dev, differentiable, ctx if differentiable else None, i))
-        output_meta.append((o.shape, dtype, dev))
-        i += 1
-    edges, meta = [], []
-    for a, n in zip(args, ctx.needs_input_grad):
-        if n:
-            edges.append((a, 0) if a.grad_fn is None else (a.grad_fn, a._output_nr))
-            meta.append((a._data.shape, a._data.dtype))
+        o = r._data
+        differentiable = o.dtype.kind == "f" and id(r) not in marked
+        results.append(Tensor._make(o, r._device, differentiable,
+                                    ctx if differentiable else None, i))
+        output_meta.append((o.shape, o.dtype, r._device))
+        outs.append(o)
+    ctx._output_meta = output_meta
+    _link(ctx, args)
+    ctx._tensor_args = tuple(isinstance(a, Tensor) for a in args)  # backward's results checked
+    if ctx._to_save is not None:
+        ctx._saved = _resolve_saved(ctx._to_save, args, args, outs, returned, results)
+        ctx._to_save = None
+    return results[0] if not isinstance(out, tuple) else tuple(results)
+
+
+def _link(ctx, args) -> None:
+    """The node's edges to its inputs' nodes (or leaf tensors), with the inputs' shapes and
+    dtypes."""
+    edges = []
+    needs = ctx.needs_input_grad
+    i = 0  # (a counter, not zip or enumerate: this runs for every op, and is cheaper)
+    for a in args:
+        if needs[i]:
+            node, data = a.grad_fn, a._data  # (a leaf's _output_nr is 0)
+            edges.append((a if node is None else node, a._output_nr, data.shape, data.dtype))
         else:
             edges.append(None)
-            meta.append(None)
-    ctx._edges, ctx._input_meta, ctx._output_meta = edges, meta, output_meta
-    if returned is not None:  # a user's Function: its backward's results are checked
-        ctx._tensor_args = tuple(isinstance(a, Tensor) for a in args)
-    if ctx._to_save is not None:
-        ctx._saved = _resolve_saved(ctx._to_save, args, raw, outs, returned, results)
-        ctx._to_save = None
+        i += 1
+    ctx._edges = edges
     if _anomaly._state.enabled:
         ctx._anomaly_trace = _anomaly.current_stack()
-    return results[0] if single else tuple(results)
 
 
 def _resolve_saved(values, args, raw_args, outs, returned, results) -> tuple:
@@ -342,20 +380,24 @@ def _resolve_saved(values, args, raw_args, outs, returned, results) -> tuple:
     looked up on the tensor when backward checks it (it may not exist yet: tensors get one
     when first changed in place, or viewed, and a new counter starts at 0); an output's is
     made now, because the node may not hold the output tensor itself (that would be a cycle).
+    `outs` are the outputs' arrays, `returned` what forward returned (the same for built-in
+    ops; a user's forward returns Tensors).
     """
     saved = []
     for v in values:
         if v is None:
-            saved.append(("const", None, None, 0))
+            saved.append(_NOTHING)
             continue
-        for i in range(len(raw_args)):  # identity first: most saved values are inputs
-            if raw_args[i] is v and isinstance(args[i], Tensor):
+        i = 0
+        for r in raw_args:  # identity first: most saved values are inputs
+            if r is v and isinstance(args[i], Tensor):
                 a = args[i]
                 saved.append(("input", a, None, 0 if a._counter is None else a._counter.value))
                 break
+            i += 1
         else:
             for i, o in enumerate(outs):
-                if o is v or (returned is not None and returned[i] is v):
+                if o is v or returned[i] is v:
                     counter = results[i]._version_counter
                     saved.append(("output", (i, o), counter, counter.value))
                     break
@@ -371,6 +413,9 @@ def _resolve_saved(values, args, raw_args, outs, returned, results) -> tuple:
                     device = results[0]._device
                     saved.append(("const", Tensor._make(v, device), None, 0))
     return tuple(saved)
+
+
+_NOTHING = ("const", None, None, 0)  # what a None passed to save_for_backward becomes
 
 
 class _DelayedError(Function):
