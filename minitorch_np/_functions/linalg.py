@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 
+from .._grad_mode import _state as _grad_state
 from .._tensor import Tensor
 from ..autograd.function import Function
 from .operands import broadcast_shapes, tensor_arg
@@ -126,7 +127,11 @@ def matmul(input, other):
                            f"multiplied ({n} columns vs {m} rows)")
     if len(sa) > 2 and len(sb) > 2 and sa[:-2] != sb[:-2]:
         broadcast_shapes("matmul (batch dimensions)", sa[:-2], sb[:-2])
-    return Matmul.apply(a, b)
+    if (a._requires_grad or b._requires_grad) and _grad_state.enabled or a._device.index:
+        return Matmul.apply(a, b)
+    # nothing to record: the product alone, without a node (a third of a small product's
+    # time went to the Function's bookkeeping; see mv)
+    return Tensor._make(a._device.backend.xp.matmul(a._data, b._data), a._device)
 
 
 def mm(input, mat2):
