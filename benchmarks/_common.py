@@ -122,20 +122,34 @@ def _loop_time(fn: Callable[[], object], number: int) -> float:
     return time.perf_counter() - t0
 
 
-def interleaved_per_call(fns: dict[str, Callable[[], object]], repeat: int = 7,
-                         min_time: float = 0.05) -> dict[str, float]:
-    """Median over `repeat` repeats of the seconds per call of each (tiny, CPU) function.
+def interleaved_samples(fns: dict[str, Callable[[], object]], repeat: int = 7,
+                        min_time: float = 0.05) -> dict[str, list[float]]:
+    """The seconds per call of each (tiny, CPU) function, once per repeat.
 
     Like ``timeit``: each repeat is a loop of `number` calls long enough (`min_time`) for the
     clock's resolution and the loop's own cost not to matter; the functions take turns repeat
-    by repeat.
+    by repeat, in the order of `fns` (put two functions to compare next to each other).
     """
     numbers = {name: calibrate(fn, min_time) for name, fn in fns.items()}  # also the warm-up
     per_call: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeat):
         for name, fn in fns.items():
             per_call[name].append(_loop_time(fn, numbers[name]) / numbers[name])
-    return {name: statistics.median(ts) for name, ts in per_call.items()}
+    return per_call
+
+
+def interleaved_per_call(fns: dict[str, Callable[[], object]], repeat: int = 7,
+                         min_time: float = 0.05) -> dict[str, float]:
+    """Median over `repeat` repeats of the seconds per call of each function (see
+    `interleaved_samples`)."""
+    samples = interleaved_samples(fns, repeat, min_time)
+    return {name: statistics.median(ts) for name, ts in samples.items()}
+
+
+def paired_ratio(xs: list[float], ys: list[float]) -> float:
+    """The median over repeats of x / y, each pair measured back to back: a change of the
+    machine's speed between repeats (common on shared machines) cancels in each ratio."""
+    return statistics.median(x / y for x, y in zip(xs, ys))
 
 
 class OtherLoad:

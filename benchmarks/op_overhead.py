@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import statistics
 import sys
 
 import numpy as np
@@ -32,9 +33,10 @@ from _common import (
     blas_env_tag,
     command_line,
     environment,
-    interleaved_per_call,
+    interleaved_samples,
     markdown_table,
     optional_import,
+    paired_ratio,
     write_results,
 )
 
@@ -152,7 +154,8 @@ def check_chain(a_np, b_np, impls: dict) -> None:
 
 # ---------------------------------------------------------------------------------------------
 def measure(torch, repeat: int, min_time: float) -> dict:
-    """Seconds per call of every (case, implementation), all taking turns repeat by repeat."""
+    """Seconds per call of every (case, implementation), once per repeat, all taking turns;
+    a case's minitorch_np and PyTorch loops run back to back (see `paired_ratio`)."""
     rng = np.random.default_rng(0)
     a_np = rng.standard_normal((N, N), dtype=np.float32)
     b_np = rng.standard_normal((N, N), dtype=np.float32)
@@ -166,8 +169,8 @@ def measure(torch, repeat: int, min_time: float) -> dict:
     for op, f in OPS.items():
         g = NUMPY_OPS.get(op, f)
         fns[(op, False, "raw NumPy")] = lambda g=g: g(a_np, b_np)
-        for lib_name, lib in libs.items():
-            for requires_grad in (False, True):
+        for requires_grad in (False, True):
+            for lib_name, lib in libs.items():
                 a, b = tensors(lib, requires_grad)
                 fns[(op, requires_grad, lib_name)] = lambda f=f, a=a, b=b: f(a, b)
 
@@ -176,19 +179,24 @@ def measure(torch, repeat: int, min_time: float) -> dict:
     fns[("chain", True, "raw NumPy")] = lambda: numpy_chain_step(a_np, b_np)
     for lib_name, (a, b) in chain_inputs.items():
         fns[("chain", True, lib_name)] = lambda a=a, b=b: tensor_chain_step(a, b)
-    return interleaved_per_call(fns, repeat=repeat, min_time=min_time)
+    return interleaved_samples(fns, repeat=repeat, min_time=min_time)
 
 
-def rows_of(times: dict) -> list[dict]:
-    """One row per (op, requires_grad): seconds per call of each library, or None."""
+def rows_of(samples: dict) -> list[dict]:
+    """One row per (op, requires_grad): the median seconds per call of each library (or None)
+    and minitorch_np's paired ratio to PyTorch."""
     rows = []
     for op in [*OPS, "chain"]:
         for requires_grad in ((True,) if op == "chain" else (False, True)):
             row = {"op": op, "requires_grad": requires_grad}
             for lib in ("minitorch_np", "PyTorch"):
-                row[lib] = times.get((op, requires_grad, lib))
+                ts = samples.get((op, requires_grad, lib))
+                row[lib] = None if ts is None else statistics.median(ts)
             # NumPy has no requires_grad: its one number stands beside both rows of an op
-            row["raw NumPy"] = times.get((op, op == "chain", "raw NumPy"))
+            row["raw NumPy"] = statistics.median(samples[(op, op == "chain", "raw NumPy")])
+            row["ratio"] = None if row["PyTorch"] is None else paired_ratio(
+                samples[(op, requires_grad, "minitorch_np")], samples[(op, requires_grad,
+                                                                        "PyTorch")])
             rows.append(row)
     return rows
 
@@ -205,7 +213,8 @@ def summary(rows: list[dict], has_torch: bool) -> str:
          "minitorch_np / PyTorch", "minitorch_np / NumPy"],
         [[("forward + backward of the 20-op chain" if r["op"] == "chain" else f"`{r['op']}`"),
           str(r["requires_grad"]), us(r["raw NumPy"]), us(r["minitorch_np"]), us(r["PyTorch"]),
-          ratio(r["minitorch_np"], r["PyTorch"]), ratio(r["minitorch_np"], r["raw NumPy"])]
+          "—" if r["ratio"] is None else f"{r['ratio']:.1f}×",
+          ratio(r["minitorch_np"], r["raw NumPy"])]
          for r in rows])
     chain_row = rows[-1]
     per_op = ", ".join(f"{lib} {chain_row[lib] / CHAIN_OPS * 1e6:.1f} µs"
@@ -213,9 +222,9 @@ def summary(rows: list[dict], has_torch: bool) -> str:
     parts = [table, f"The chain per op (forward + backward, ÷ {CHAIN_OPS}): {per_op}."]
     if has_torch:
         single = [r for r in rows if r["op"] != "chain"]
-        worst = max(single, key=lambda r: r["minitorch_np"] / r["PyTorch"])
-        w = worst["minitorch_np"] / worst["PyTorch"]
-        over = sum(r["minitorch_np"] / r["PyTorch"] > TARGET for r in single)
+        worst = max(single, key=lambda r: r["ratio"])
+        w = worst["ratio"]
+        over = sum(r["ratio"] > TARGET for r in single)
         parts.append(
             "Target (issue): a tiny op costs at most 2× PyTorch's per-op time measured in the "
             f"same run: {'met' if over == 0 else 'NOT met'} — {len(single) - over} of "
@@ -230,9 +239,12 @@ def summary(rows: list[dict], has_torch: bool) -> str:
 def section(body: str, note: str | None, tag: str, repeat: int, min_time: float) -> str:
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     parts = [f"## Per-op overhead ({tag})",
-             (f"`{command_line()}`, {when}. Each number is the median of {repeat} repeats of "
+             (f"`{command_line()}`, {when}. Each time is the median of {repeat} repeats of "
               f"a loop of calls lasting at least {min_time * 1e3:.0f} ms, all cases taking "
-              "turns; it includes ~0.05 µs of Python's own call of a lambda."),
+              "turns; it includes ~0.05 µs of Python's own call of a lambda. The ratio to "
+              "PyTorch is the median of the repeats' ratios, each of a minitorch_np loop and "
+              "the PyTorch loop run right after it (paired: a change of the machine's speed "
+              "between repeats cancels)."),
              body]
     if note:
         parts.append(f"Note: {note}")
@@ -242,7 +254,7 @@ def section(body: str, note: str | None, tag: str, repeat: int, min_time: float)
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeat", type=int, default=7,
+    parser.add_argument("--repeat", type=int, default=11,
                         help="repeats per case, the median is kept (default %(default)s)")
     parser.add_argument("--min-time", type=float, default=0.05,
                         help="seconds each repeat's loop of calls lasts at least "
