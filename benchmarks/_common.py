@@ -83,10 +83,21 @@ def interleaved_medians(fns: dict[str, Callable[[], object]], runs: int,
                         syncs: dict[str, Callable[[], None]] | None = None,
                         warmup: int = 1, max_seconds: float | None = None,
                         min_runs: int = 5) -> dict[str, tuple[float, int]]:
-    """Median seconds per call of each function, and how many runs it is the median of.
+    """Median seconds per call of each function, and how many runs it is the median of
+    (see `interleaved_runs`)."""
+    times = interleaved_runs(fns, runs, syncs, warmup, max_seconds, min_runs)
+    return {name: (statistics.median(ts), len(ts)) for name, ts in times.items()}
 
-    Each run calls every function once, in turn. `max_seconds` (when given) stops the
-    measurement after the first run that ends past it, but never before `min_runs` runs.
+
+def interleaved_runs(fns: dict[str, Callable[[], object]], runs: int,
+                     syncs: dict[str, Callable[[], None]] | None = None,
+                     warmup: int = 1, max_seconds: float | None = None,
+                     min_runs: int = 5) -> dict[str, list[float]]:
+    """Seconds per call of each function, run by run.
+
+    Each run calls every function once, in turn, in the order of `fns`. `max_seconds` (when
+    given) stops the measurement after the first run that ends past it, but never before
+    `min_runs` runs.
     """
     syncs = syncs or {}
     times: dict[str, list[float]] = {name: [] for name in fns}
@@ -99,7 +110,7 @@ def interleaved_medians(fns: dict[str, Callable[[], object]], runs: int,
             times[name].append(time_once(fn, syncs.get(name, _no_sync)))
         if max_seconds and u + 1 >= min_runs and time.perf_counter() - start > max_seconds:
             break
-    return {name: (statistics.median(ts), len(ts)) for name, ts in times.items()}
+    return times
 
 
 def calibrate(fn: Callable[[], object], min_time: float) -> int:
