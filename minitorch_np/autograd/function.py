@@ -17,9 +17,13 @@ Two kinds of forward exist:
   ``ctx.saved_tensors`` as the input or output *Tensors* they were (so double backward sees
   the graph), or as constants when they were computed inside forward.
 
-A node holds edges to the nodes of its inputs (or to the leaf tensors themselves), the
-inputs' shapes (the engine reduces broadcast gradients to them) and what forward saved;
-saved values are released after backward unless ``retain_graph=True``.
+A built-in op whose backward formula uses only what arrays and Tensors share (operators,
+``.T``, ``reshape``) sets ``_array_backward = True``: a plain backward (no ``create_graph``)
+runs that formula on the arrays, ``ctx.saved_tensors`` then giving arrays too.
+
+A node holds edges to the nodes of its inputs (or to the leaf tensors themselves), with the
+inputs' shapes and dtypes (the engine reduces broadcast gradients to them), and what forward
+saved; saved values are released after backward unless ``retain_graph=True``.
 """
 from __future__ import annotations
 
