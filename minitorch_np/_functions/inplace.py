@@ -104,18 +104,24 @@ def _raw(o):
 
 def _ufunc_into(op: str, t: Tensor, ufunc: str, operand, alpha=1) -> Tensor:
     """``t ← ufunc(t, alpha · operand)`` with the ufunc writing its output into t's memory."""
-    xp = t._device.backend.xp
     try:
-        with device_guard(t):
-            if alpha != 1:
-                operand = operand * alpha
-            getattr(xp, ufunc)(t._data, operand, out=t._data)
+        if t._device.index:
+            with device_guard(t):
+                _apply_ufunc(t, ufunc, operand, alpha)
+        else:  # (the guard is a no-op off device 0, and an optimizer step calls this a lot)
+            _apply_ufunc(t, ufunc, operand, alpha)
     except ValueError as e:
         shape = list(operand.shape) if hasattr(operand, "shape") else []
         raise RuntimeError(f"{op}: cannot update a tensor of shape {list(t.shape)} in place "
                            f"with an operand of shape {shape}: {e}") from None
     t._version_counter.value += 1
     return t
+
+
+def _apply_ufunc(t: Tensor, ufunc: str, operand, alpha) -> None:
+    if alpha != 1:
+        operand = operand * alpha
+    getattr(t._device.backend.xp, ufunc)(t._data, operand, out=t._data)
 
 
 def add_(self, other, *, alpha=1):

@@ -66,12 +66,11 @@ def run_backward(roots, grad_roots, retain_graph: bool, create_graph: bool,
         while ready:
             target = ready.pop()
             grads = buffers.pop(target, None)
-            if isinstance(target, Tensor):
-                if grads is not None:
-                    _deliver_to_leaf(target, grads[0], capture, create_graph, claimed)
-                continue
-            _run_node(target, grads, buffers, deps, ready, capture, retain_graph, create_graph,
-                      claimed, useful)
+            if isinstance(target, BackwardNode):  # (most targets: the cheaper test first)
+                _run_node(target, grads, buffers, deps, ready, capture, retain_graph,
+                          create_graph, claimed, useful)
+            elif grads is not None:  # a leaf
+                _deliver_to_leaf(target, grads[0], capture, create_graph, claimed)
 
     if capture is None:
         return None
@@ -91,21 +90,23 @@ def _key(edge):
 
 
 def _count_dependencies(start) -> dict:
+    """How many edges lead into each node and leaf reachable from `start` (keys by identity:
+    both hash by address, so a Tensor's elementwise ``__eq__`` is never called)."""
     deps: dict = {}
-    seen = {id(n) for n in start}
+    roots = {id(n) for n in start}
     # once per node: two roots can be outputs of the same node (its edges count once)
     stack = list({id(n): n for n in start if isinstance(n, BackwardNode)}.values())
     while stack:
         node = stack.pop()
         for edge in node._edges:
-            if edge is None:
-                continue
-            target = edge[0]
-            deps[target] = deps.get(target, 0) + 1
-            if id(target) not in seen:
-                seen.add(id(target))
-                if isinstance(target, BackwardNode):
-                    stack.append(target)
+            if edge is not None:
+                target = edge[0]
+                if target in deps:
+                    deps[target] += 1
+                else:  # reached for the first time: walk on from it
+                    deps[target] = 1
+                    if isinstance(target, BackwardNode) and id(target) not in roots:
+                        stack.append(target)
     return deps
 
 
@@ -142,7 +143,7 @@ def _leading_to(start, wanted: set) -> set:
 def _add_to_buffer(buffers: dict, target, nr: int, g) -> None:
     buf = buffers.get(target)
     if buf is None:
-        n = 1 if isinstance(target, Tensor) else len(target._output_meta)
+        n = len(target._output_meta) if isinstance(target, BackwardNode) else 1
         buf = buffers[target] = [None] * n
     buf[nr] = g if buf[nr] is None else _sum(buf[nr], g)
 
