@@ -191,7 +191,9 @@ def _accumulate_grad(tensor: Tensor, g: Tensor, create_graph: bool, claimed=None
         # users update .grad in place (clip_grad_norm_, the next backward's +=), so the stored
         # gradient must own its memory: g's own array when nothing else can reach it, else a copy
         if _adopt(g, claimed):
-            tensor._grad = Tensor._make(g._data, g._device)
+            # the gradient tensor itself, unless it is a view or in a graph (then a new one)
+            plain = g._base is None and g.grad_fn is None and not g._requires_grad
+            tensor._grad = g if plain else Tensor._make(g._data, g._device)
         else:
             with device_guard(g._device):
                 tensor._grad = Tensor._make(g._data.copy(), g._device)
