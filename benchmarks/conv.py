@@ -32,6 +32,7 @@ import gc
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -41,9 +42,10 @@ from _common import (
     blas_env_tag,
     command_line,
     environment,
-    interleaved_medians,
+    interleaved_runs,
     markdown_table,
     optional_import,
+    paired_ratio,
     write_results,
 )
 from numpy.lib.stride_tricks import sliding_window_view
@@ -235,15 +237,21 @@ def timing(torch, runs: int, max_seconds: float, single_thread: bool) -> list[di
     rows = []
     for name, kind, args in CASES:
         impls, theirs = implementations(kind, args, torch)
-        if theirs is not None and single_thread:
-            impls["PyTorch"] = theirs
-        medians = interleaved_medians(impls, runs, max_seconds=max_seconds)
+        if theirs is not None and single_thread:  # PyTorch right after minitorch_np
+            ours = impls.pop("minitorch_np")
+            impls = {"minitorch_np": ours, "PyTorch": theirs, **impls}
+        times = interleaved_runs(impls, runs, max_seconds=max_seconds)
         if theirs is not None and not single_thread:
             time.sleep(0.5)  # let OpenBLAS's spinning threads go to sleep
-            medians["PyTorch"] = interleaved_medians({"PyTorch": theirs}, runs,
-                                                     max_seconds=max_seconds)["PyTorch"]
+            times["PyTorch"] = interleaved_runs({"PyTorch": theirs}, runs,
+                                                max_seconds=max_seconds)["PyTorch"]
             time.sleep(0.5)
-        rows.append({"case": name, **medians})
+        medians = {k: (statistics.median(ts), len(ts)) for k, ts in times.items()}
+        ratio = None
+        if "PyTorch" in times:  # paired when both took turns in the same runs
+            ratio = (paired_ratio(times["minitorch_np"], times["PyTorch"]) if single_thread
+                     else medians["minitorch_np"][0] / medians["PyTorch"][0])
+        rows.append({"case": name, **medians, "ratio": ratio})
         print(f"{name}: " + ", ".join(f"{k} {v[0] * 1e3:.2f} ms" for k, v in medians.items()),
               flush=True)
     return rows
@@ -402,14 +410,13 @@ def summary(time_rows, memory_rows, runs_note) -> str:
             + (["minitorch_np / PyTorch"] if has_torch else [])
             + ["minitorch_np / NumPy", "runs"],
             [[r["case"]] + [f"{r[n][0] * 1e3:.2f}" for n in names]
-             + ([f"{r['minitorch_np'][0] / r['PyTorch'][0]:.2f}×"] if has_torch else [])
+             + ([f"{r['ratio']:.2f}×"] if has_torch else [])
              + [f"{r['minitorch_np'][0] / r['NumPy im2col'][0]:.2f}×",
                 ", ".join(str(r[n][1]) for n in names)] for r in time_rows])
         parts.append(table)
         if has_torch:
-            lines = [f"- {r['case']}: {r['minitorch_np'][0] / r['PyTorch'][0]:.2f}× — "
-                     + ("met" if r["minitorch_np"][0] <= TIME_TARGET * r["PyTorch"][0]
-                        else "NOT met") for r in time_rows]
+            lines = [f"- {r['case']}: {r['ratio']:.2f}× — "
+                     + ("met" if r["ratio"] <= TIME_TARGET else "NOT met") for r in time_rows]
             parts.append(f"Target (issue): forward + backward within {TIME_TARGET:g}× of "
                          "PyTorch CPU's time.\n" + "\n".join(lines))
         parts.append(runs_note)
@@ -469,8 +476,11 @@ def main(argv: list[str] | None = None) -> None:
         limiter.unregister()
     threads = f"{args.threads} thread(s) for each library" if args.threads else \
         "each library's default number of threads"
-    order = ("all four took turns run by run" if single else "minitorch_np and the NumPy "
-             "im2col took turns run by run; PyTorch was timed right after them")
+    order = ("all four took turns run by run, PyTorch right after minitorch_np, and "
+             "minitorch_np / PyTorch is the median of each run's ratio (paired: a change of "
+             "the machine's speed between runs cancels)" if single else
+             "minitorch_np and the NumPy im2col took turns run by run; PyTorch was timed right "
+             "after them, and minitorch_np / PyTorch is the ratio of the medians")
     note = (f"Medians of the runs in the last column (float32; {threads}); {order}. "
             f"1-minute load average before the run: {load:.2f} (this machine is shared).")
     body = summary(time_rows, memory_rows, note)
