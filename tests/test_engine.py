@@ -193,6 +193,9 @@ def test_one_gradient_passed_to_two_leaves(device):
     c, d = leaf(np.ones((2, 3)), device), leaf(np.ones((3, 2)), device)
     ((c + d.t()) * 2.0).sum().backward()    # d's through a transposing view
     assert _independent(c.grad, d.grad) and _independent(d.grad, c.grad)
+    # an adopted gradient tensor is a plain one: no view of another, no graph
+    for t in (a, b, c, d):
+        assert t.grad._base is None and t.grad.grad_fn is None and not t.grad.requires_grad
 
 
 def test_pieces_of_one_gradient_are_not_shared(device):
