@@ -102,14 +102,18 @@ class Tensor:
         array = dev.backend.from_numpy(host, dev.index)
         _init(self, array, dev, False, None, 0)
 
-    @classmethod
-    def _make(cls, data, device, requires_grad=False, grad_fn=None, output_nr=0):
-        """Wrap a backend array without copying (the internal constructor)."""
+    @staticmethod
+    def _make(data, device, requires_grad=False, grad_fn=None, output_nr=0):
+        """Wrap a backend array in a new Tensor without copying (the internal constructor).
+
+        A static method: every op calls it, and a class method would make a bound method
+        each time (~800 instructions, a quarter of the call). Subclasses use `_make_as`.
+        """
         # NumPy reductions and 0-d ufuncs return scalars (the identity test first: a failed
         # isinstance costs four times a successful one, and most data are ndarrays)
-        if data.__class__ is not np.ndarray and isinstance(data, np.generic):
+        if data.__class__ is not _ndarray and isinstance(data, np.generic):
             data = np.asarray(data)
-        t = _new(cls)
+        t = _new(Tensor)
         t._data = data  # (the assignments of _init, inlined: this runs once per op)
         t._device = device
         t._requires_grad = requires_grad
@@ -120,6 +124,13 @@ class Tensor:
         t._base = None
         t._hooks = None
         t._retains_grad = False
+        return t
+
+    @classmethod
+    def _make_as(cls, data, device, requires_grad=False):
+        """`_make` for a subclass of Tensor (a Parameter, a Buffer)."""
+        t = _new(cls)
+        _init(t, data, device, requires_grad, None, 0)
         return t
 
     @property
@@ -347,7 +358,7 @@ class Tensor:
             raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
                                "support the deepcopy protocol at the moment.")
         with device_guard(self._device):
-            t = type(self)._make(self._data.copy(), self._device, self._requires_grad)
+            t = type(self)._make_as(self._data.copy(), self._device, self._requires_grad)
             if self._grad is not None:
                 t._grad = Tensor._make(self._grad._data.copy(), self._device)
         memo[id(self)] = t
@@ -502,7 +513,8 @@ class Tensor:
                      requires_grad=requires_grad)
 
 
-_new = object.__new__  # (a global: Tensor._make looks it up once per op)
+_new = object.__new__  # (globals: Tensor._make looks them up once per op)
+_ndarray = np.ndarray
 
 
 def _init(t: Tensor, data, device, requires_grad, grad_fn, output_nr) -> None:

@@ -29,7 +29,7 @@ class Parameter(Tensor):
             data = empty(0)
         if not isinstance(data, Tensor):
             raise TypeError(f"Parameter: expected a Tensor as data, got {type(data).__name__}")
-        p = cls._make(data._data, data._device)
+        p = cls._make_as(data._data, data._device)
         p._version_counter = data._version_counter
         p.requires_grad_(requires_grad)
         return p
@@ -54,7 +54,7 @@ class Buffer(Tensor):
             data = empty(0)
         if not isinstance(data, Tensor):
             raise TypeError(f"Buffer: expected a Tensor as data, got {type(data).__name__}")
-        b = cls._make(data._data, data._device, data._requires_grad and data.is_leaf)
+        b = cls._make_as(data._data, data._device, data._requires_grad and data.is_leaf)
         b._version_counter = data._version_counter
         b.persistent = persistent
         return b
