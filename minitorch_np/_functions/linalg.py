@@ -150,8 +150,11 @@ def mv(input, vec):
         # the lecture's loop: nothing to record, so when all checks hold skip the Function
         # (as few Python objects touched as can be: see getitem)
         a, v = input._data, vec._data
-        if a.ndim == 2 and v.ndim == 1 and a.dtype == v.dtype and a.shape[1] == v.shape[0]:
-            return Tensor._make(a @ v, input._device)
+        if a.ndim == 2 and v.ndim == 1 and a.dtype == v.dtype:
+            try:  # (NumPy checks the sizes; a mismatch goes on to the general path's error)
+                return Tensor._make(a @ v, input._device)
+            except ValueError:
+                pass
     a, v = tensor_arg("mv", input), tensor_arg("mv", vec, "vec")
     if a._data.ndim != 2 or v._data.ndim != 1:
         raise RuntimeError(f"mv: expected a 2-D matrix and a 1-D vector, got shapes "
