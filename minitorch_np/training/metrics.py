@@ -7,8 +7,8 @@ last batch counts for what it holds).
 """
 from __future__ import annotations
 
-from .._grad_mode import no_grad
 from .._tensor import Tensor
+from ..backends import device_guard
 
 __all__ = ["Accuracy", "Metric"]
 
@@ -74,25 +74,28 @@ class Accuracy(Metric):
         if not isinstance(output, Tensor) or not isinstance(target, Tensor):
             raise TypeError(f"Accuracy.update: expected Tensors, got {type(output).__name__} "
                             f"and {type(target).__name__}")
-        shape = tuple(output.shape)
-        with no_grad():
-            if len(shape) == 2 and shape[1] > 1:
-                predicted = output.argmax(dim=1)
-            elif len(shape) == 1 or (len(shape) == 2 and shape[1] == 1):
-                predicted = (output.reshape(-1) > self.threshold).long()
-            else:
-                raise ValueError(f"Accuracy: expected outputs of shape (N, C), (N,) or (N, 1), "
-                                 f"got {shape}")
-            if target.ndim != 1:
-                target = target.reshape(-1)
-            n = target.shape[0]
-            if n != shape[0]:
-                raise ValueError(f"Accuracy: {shape[0]} predictions but {n} targets")
-            if target.is_floating_point():  # e.g. 0./1. labels of BCEWithLogitsLoss
-                target = target.long()
-            if target.device != predicted.device:
-                target = target.to(predicted.device)
-            self.correct += int((predicted == target).sum().item())
+        shape = tuple(output._data.shape)
+        one_output = len(shape) == 1 or (len(shape) == 2 and shape[1] == 1)
+        if not (one_output or (len(shape) == 2 and shape[1] > 1)):
+            raise ValueError(f"Accuracy: expected outputs of shape (N, C), (N,) or (N, 1), "
+                             f"got {shape}")
+        if target._device is not output._device:
+            target = target.to(output._device)
+        y = target._data
+        n = y.size  # (the targets flattened below)
+        if n != shape[0]:
+            raise ValueError(f"Accuracy: {shape[0]} predictions but {n} targets")
+        # counted on the arrays: nothing here is differentiated, and as Tensor ops the four
+        # steps cost more Python than a training step's backward of a small layer
+        xp = output._device.backend.xp
+        with device_guard(output._device):
+            x = output._data
+            if y.ndim != 1:
+                y = y.reshape(-1)
+            predicted = x.reshape(-1) > self.threshold if one_output else x.argmax(axis=1)
+            if y.dtype.kind == "f":  # e.g. 0./1. labels of BCEWithLogitsLoss
+                y = y.astype(xp.int64)
+            self.correct += int(xp.count_nonzero(predicted == y))
         self.total += n
 
     def compute(self) -> float:

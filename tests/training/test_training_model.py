@@ -50,13 +50,14 @@ def test_accuracy_counts_over_batches_of_unequal_size(device):
     assert acc.compute() == 0.0
 
 
-def test_accuracy_of_one_output_per_sample_uses_the_threshold():
-    logits = torch.tensor([-1.0, 0.5, 2.0, -0.1])
+def test_accuracy_of_one_output_per_sample_uses_the_threshold(device):
+    logits = torch.tensor([-1.0, 0.5, 2.0, -0.1], device=device)
     acc = Accuracy()
-    acc.update(logits, torch.tensor([0., 1., 0., 0.]))          # float labels (BCE)
+    acc.update(logits, torch.tensor([0., 1., 0., 0.], device=device))  # float labels (BCE)
     assert acc.compute() == 0.75
     probs = Accuracy(threshold=0.5)
-    probs.update(torch.tensor([[0.2], [0.7]]), torch.tensor([[0], [0]]))
+    probs.update(torch.tensor([[0.2], [0.7]], device=device),
+                 torch.tensor([[0], [0]], device=device))
     assert probs.compute() == 0.5
     assert repr(probs) == "Accuracy(threshold=0.5)"
 
