@@ -216,6 +216,11 @@ def test_advanced_indexing_returns_a_copy(device):
     masked = x[x > 10]
     masked.zero_()
     np.testing.assert_array_equal(to_host(x), A)
+    rows = x[_on(device, np.array([2, 0]))]   # on the CPU, the DataLoader's direct gather
+    assert rows._base is None and rows._version == 0
+    rows.zero_()
+    np.testing.assert_array_equal(to_host(x), A)
+    assert x._version == 0
 
 
 def test_indexing_gradient_accumulates_repeated_indices(device):

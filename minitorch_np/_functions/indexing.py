@@ -370,6 +370,15 @@ def getitem(input, key):
             out._view_version = out._counter.value
             out._base = input if input._base is None else input._base
             return out
+    if type(key) is np.ndarray and key.dtype.kind == "i" and isinstance(input, Tensor) \
+            and input._device.type == "cpu" and not input._requires_grad:
+        # a batch of rows by an index array (the DataLoader's t[indices]) on the CPU, where
+        # NumPy raises for an index out of range (the general path then reports it) and
+        # nothing is recorded: the gather alone, without normalising the key
+        try:
+            return Tensor._make(input._data[key], input._device)
+        except IndexError:
+            pass
     x = tensor_arg("index", input)
     if type(key) is int or type(key) is slice and (key.step is None or key.step > 0):
         # the common x[k] and x[a:b]: nothing to convert
