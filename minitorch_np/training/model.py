@@ -242,10 +242,11 @@ class Model:
                 self.scheduler.step()
 
         optimizer.zero_grad()
+        device = self.device
         bar = progress_bar(loader, desc=f"Epoch {epoch}/{last}", enabled=progress)
         try:
             for batch in bar:
-                inputs, targets = self._to_device(batch, "fit")
+                inputs, targets = self._to_device(batch, "fit", device)
                 output = net(inputs)
                 loss = loss_fn(output, targets)
                 n = _batch_size(targets, output)
@@ -297,11 +298,12 @@ class Model:
         loss_sum, seen = 0.0, 0
         was_training = self.net.training
         self.net.eval()
+        device = self.device
         bar = progress_bar(loader, desc="eval", enabled=progress)
         try:
             with no_grad():
                 for batch in bar:
-                    inputs, targets = self._to_device(batch, "evaluate")
+                    inputs, targets = self._to_device(batch, "evaluate", device)
                     output = self.net(inputs)
                     n = _batch_size(targets, output)
                     value = self.loss(output, targets).item()
@@ -348,17 +350,18 @@ class Model:
         finally:
             self.net.train(was_training)
 
-    def _to_device(self, batch, op: str) -> tuple[Any, Tensor]:
+    def _to_device(self, batch, op: str, device: Device) -> tuple[Any, Tensor]:
+        """The batch's (inputs, targets) on `device` (the model's, looked up once per loop:
+        it walks the network's parameters)."""
         if not isinstance(batch, list | tuple) or len(batch) != 2:
             raise TypeError(f"Model.{op}: each batch must be a pair (inputs, targets), got "
                             f"{type(batch).__name__}"
                             + (f" of length {len(batch)}" if isinstance(batch, list | tuple)
                                else ""))
         inputs, targets = batch
-        device = self.device
-        if isinstance(inputs, Tensor) and inputs.device != device:
+        if isinstance(inputs, Tensor) and inputs._device is not device:  # (devices are unique)
             inputs = inputs.to(device)
-        if isinstance(targets, Tensor) and targets.device != device:
+        if isinstance(targets, Tensor) and targets._device is not device:
             targets = targets.to(device)
         return inputs, targets
 
