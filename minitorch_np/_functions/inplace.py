@@ -86,14 +86,14 @@ def _direct(op: str, t: Tensor, operands) -> bool:
     """Can `op` write straight into t's memory in one pass? Yes when nothing is recorded and
     every operand is a number or a tensor of t's device and dtype (else the general path
     promotes, checks and reports)."""
-    if _records(op, t, operands):
+    if _grad_state.enabled and _records(op, t, operands):  # (an optimizer runs in no_grad)
         return False
     floating = t._data.dtype.kind == "f"
     for o in operands:
         if isinstance(o, Tensor):
             if o._device is not t._device or o._data.dtype != t._data.dtype:
                 return False
-        elif not (isinstance(o, int | float) and (floating or isinstance(o, int))):
+        elif not (isinstance(o, (int, float)) and (floating or isinstance(o, int))):
             return False
     return True
 
@@ -114,7 +114,7 @@ def _ufunc_into(op: str, t: Tensor, ufunc: str, operand, alpha=1) -> Tensor:
         shape = list(operand.shape) if hasattr(operand, "shape") else []
         raise RuntimeError(f"{op}: cannot update a tensor of shape {list(t.shape)} in place "
                            f"with an operand of shape {shape}: {e}") from None
-    t._version_counter.value += 1
+    (t._counter or t._version_counter).value += 1  # (the property makes one when missing)
     return t
 
 
