@@ -326,18 +326,24 @@ def _call_backward(node, grads, create_graph):
     return out
 
 
-def _backward_on_arrays(node, grads) -> tuple:
+def _backward_on_arrays(node, grads) -> tuple | list:
     """Run a built-in formula (`Function._array_backward`) on the gradients' arrays and wrap
     its results: the same formula, without the bookkeeping of Tensor ops nothing records."""
+    arrays = []  # (loops, not comprehensions: each of those is a function call in 3.11)
+    for g in grads:
+        arrays.append(None if g is None else g._data)
     node._on_arrays = True
     try:
-        out = node._forward_cls.backward(node, *[None if g is None else g._data for g in grads])
+        out = node._forward_cls.backward(node, *arrays)
     finally:
         node._on_arrays = False
     device = node.device
     if type(out) is not tuple:
         return (Tensor._make(out, device),)
-    return tuple([None if a is None else Tensor._make(a, device) for a in out])
+    wrapped = []
+    for a in out:
+        wrapped.append(None if a is None else Tensor._make(a, device))
+    return wrapped
 
 
 def _conform(node, i: int, g) -> Tensor:
