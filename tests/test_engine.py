@@ -662,6 +662,22 @@ def test_array_backward_matches_the_recorded_one(device, case, dtype):
             _assert_close_gradients(p, r, dtype)
 
 
+def test_a_retained_graph_serves_a_plain_then_a_recorded_backward(device):
+    # the plain backward runs tanh's formula on arrays; the node must hand out Tensors again
+    # afterwards, so that a create_graph backward through the same graph records its formula
+    x = torch.tensor([0.5, -1.0], dtype=torch.float64, device=device, requires_grad=True)
+    y = (x.tanh() * x).sum()
+    plain, = torch.autograd.grad(y, x, retain_graph=True)
+    recorded, = torch.autograd.grad(y, x, create_graph=True)
+    assert not plain.requires_grad and recorded.requires_grad
+    np.testing.assert_allclose(to_host(plain), to_host(recorded.detach()), rtol=1e-15)
+    second, = torch.autograd.grad(recorded.sum(), x)   # d²y/dx², through the recorded formula
+    xs = np.array([0.5, -1.0])
+    t = np.tanh(xs)
+    np.testing.assert_allclose(to_host(second), 2 * (1 - t * t) - 2 * xs * t * (1 - t * t),
+                               rtol=1e-12)
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("case", list(_ELEMENTWISE_TWO_PATH_CASES))
 def test_elementwise_array_backward_matches_the_recorded_one(device, case, dtype):
