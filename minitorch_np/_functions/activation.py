@@ -15,7 +15,7 @@ import math
 import warnings
 
 from .._tensor import Tensor
-from ..autograd.function import Function
+from ..autograd.function import ArrayFunction
 from . import elementwise as E
 from . import reduction as R
 from .inplace import apply_inplace
@@ -23,10 +23,6 @@ from .operands import floating, tensor_arg
 
 __all__ = ["erf", "relu", "relu_", "leaky_relu", "leaky_relu_", "elu", "elu_", "gelu",
            "softplus", "sigmoid", "tanh", "softmax", "log_softmax"]
-
-
-class _ArrayFunction(Function):
-    _array_forward = True
 
 
 # -- the error function -------------------------------------------------------------------
@@ -80,7 +76,7 @@ def _erf_array(xp, x):
     return (xp.sign(x) * xp.where(z < 0.5, small, large)).astype(x.dtype, copy=False)
 
 
-class Erf(_ArrayFunction):
+class Erf(ArrayFunction):
     """y = erf(x) = (2/√π) ∫₀ˣ e^(-t²) dt;  dy/dx = (2/√π) e^(-x²)."""
 
     @staticmethod
@@ -102,7 +98,7 @@ def _normal_cdf_array(xp, x):
     return xp.where(x < 0, tail, 1.0 - tail).astype(x.dtype, copy=False)
 
 
-class NormalCdf(_ArrayFunction):
+class NormalCdf(ArrayFunction):
     """y = Φ(x);  dy/dx = φ(x) = e^(-x²/2)/√(2π)."""
 
     @staticmethod
@@ -122,7 +118,7 @@ def erf(input: Tensor) -> Tensor:
 
 
 # -- activations --------------------------------------------------------------------------
-class LeakyRelu(_ArrayFunction):
+class LeakyRelu(ArrayFunction):
     """y = x for x > 0, else slope·x;  dy/dx = 1 or slope (slope at 0, as PyTorch)."""
 
     @staticmethod
@@ -137,7 +133,7 @@ class LeakyRelu(_ArrayFunction):
         return E.where(x > 0, g, g * ctx.slope), None
 
 
-class Elu(_ArrayFunction):
+class Elu(ArrayFunction):
     """y = x for x > 0, else α(eˣ - 1);  dy/dx = 1, or αeˣ (computed from x: y + α would lose
     every digit of αeˣ to cancellation once eˣ is below float32's resolution of 1)."""
 
@@ -159,7 +155,7 @@ _TANH_K = math.sqrt(2.0 / math.pi)
 _TANH_C = 0.044715
 
 
-class Gelu(_ArrayFunction):
+class Gelu(ArrayFunction):
     """y = x·Φ(x), Φ the standard normal CDF: Φ(x) = ½(1 + erf(x/√2)) = ½ erfc(-x/√2);
     dy/dx = Φ(x) + x·φ(x), with φ(x) = e^(-x²/2)/√(2π).
 
@@ -188,7 +184,7 @@ class Gelu(_ArrayFunction):
         return g * slope, None
 
 
-class Softplus(_ArrayFunction):
+class Softplus(ArrayFunction):
     """y = (1/β) ln(1 + e^(βx)), computed as (max(βx, 0) + ln(1 + e^(-|βx|)))/β, which never
     overflows; y = x where βx > threshold.  dy/dx = σ(βx) (1 beyond the threshold)."""
 

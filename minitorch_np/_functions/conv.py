@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from .._grad_mode import is_grad_enabled
 from .._tensor import Tensor
-from ..autograd.function import Function
+from ..autograd.function import ArrayFunction
 from .operands import tensor_arg
 
 __all__ = ["unfold", "fold", "conv1d", "conv2d"]
@@ -184,13 +184,11 @@ def col2im_array(xp, cols, hw, dilation, pads, stride, out=None, batch_last=True
     return out
 
 
-class Unfold(Function):
+class Unfold(ArrayFunction):
     """cols = im2col(x): (N, C, H, W) → (N, C·kh·kw, L); backward: fold (its adjoint).
 
     The result is a transposed view of a (C·kh·kw, L, N) array (see `im2col_array`).
     """
-
-    _array_forward = True
 
     @staticmethod
     def forward(ctx, x, kernel, dilation, pads, stride):
@@ -206,10 +204,8 @@ class Unfold(Function):
         return Fold.apply(g, *ctx.args), None, None, None, None
 
 
-class Fold(Function):
+class Fold(ArrayFunction):
     """x = col2im(cols): (N, C·kh·kw, L) → (N, C, H, W), overlaps summed; backward: unfold."""
-
-    _array_forward = True
 
     @staticmethod
     def forward(ctx, cols, hw, kernel, dilation, pads, stride):
@@ -328,7 +324,7 @@ def _grouped(a, groups: int):
     return a.reshape(groups, a.shape[0] // groups, a.shape[1])
 
 
-class Conv2d(Function):
+class Conv2d(ArrayFunction):
     """y = conv2d(x, W) + b as one op: im2col, one GEMM, and a hand-written backward.
 
     Forward:   cols = im2col(x)            (C·kh·kw, L·N)
@@ -344,8 +340,6 @@ class Conv2d(Function):
     backward is built from differentiable ops (`Unfold`, `Fold`, matmul), so gradients of
     gradients work.
     """
-
-    _array_forward = True
 
     @staticmethod
     def forward(ctx, x, weight, bias, pads, stride, dilation, groups):

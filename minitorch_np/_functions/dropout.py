@@ -12,17 +12,15 @@ and the backward pass applies the same scaled mask: ∂L/∂x = ∂L/∂y ⊙ m 
 from __future__ import annotations
 
 from .._tensor import Tensor
-from ..autograd.function import Function
+from ..autograd.function import ArrayFunction
 from .inplace import apply_inplace
 from .operands import tensor_arg
 
 __all__ = ["dropout"]
 
 
-class Dropout(Function):
+class Dropout(ArrayFunction):
     """y = x ⊙ m/(1-p) with a fresh Bernoulli(1-p) mask m;  ∂y/∂x = m/(1-p)."""
-
-    _array_forward = True
 
     @staticmethod
     def forward(ctx, x, p):

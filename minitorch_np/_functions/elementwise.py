@@ -11,16 +11,12 @@ import math
 
 from .._creation import tensor
 from .._tensor import Tensor
-from ..autograd.function import Function
+from ..autograd.function import ArrayFunction
 from .operands import as_operand, binary, device_guard, floating, tensor_arg
 
 
-class _ArrayFunction(Function):
-    _array_forward = True
-
-
 # -- arithmetic ---------------------------------------------------------------------------
-class Add(_ArrayFunction):
+class Add(ArrayFunction):
     """y = a + b;  ∂y/∂a = ∂y/∂b = 1."""
 
     _array_backward = True
@@ -34,7 +30,7 @@ class Add(_ArrayFunction):
         return g, g
 
 
-class Sub(_ArrayFunction):
+class Sub(ArrayFunction):
     """y = a - b;  ∂y/∂a = 1, ∂y/∂b = -1."""
 
     _array_backward = True
@@ -48,7 +44,7 @@ class Sub(_ArrayFunction):
         return g, -g if ctx.needs_input_grad[1] else None
 
 
-class Mul(_ArrayFunction):
+class Mul(ArrayFunction):
     """y = a·b;  ∂y/∂a = b, ∂y/∂b = a."""
 
     _array_backward = True
@@ -68,7 +64,7 @@ class Mul(_ArrayFunction):
         return ga, gb
 
 
-class Div(_ArrayFunction):
+class Div(ArrayFunction):
     """y = a / b;  ∂y/∂a = 1/b, ∂y/∂b = -a/b²."""
 
     _array_backward = True
@@ -86,7 +82,7 @@ class Div(_ArrayFunction):
         return ga, gb
 
 
-class Remainder(_ArrayFunction):
+class Remainder(ArrayFunction):
     """y = a mod b = a − b·⌊a/b⌋ (Python's: the sign of b);  ∂y/∂a = 1, ∂y/∂b = −⌊a/b⌋
     (⌊a/b⌋ is piecewise constant, so it is a constant for higher derivatives too)."""
 
@@ -107,7 +103,7 @@ class Remainder(_ArrayFunction):
         return ga, gb
 
 
-class Neg(_ArrayFunction):
+class Neg(ArrayFunction):
     """y = -x."""
 
     _array_backward = True
@@ -121,7 +117,7 @@ class Neg(_ArrayFunction):
         return -g
 
 
-class Pow(_ArrayFunction):
+class Pow(ArrayFunction):
     """y = aᵇ;  ∂y/∂a = b·aᵇ⁻¹ (0 where b = 0, also at a = 0), ∂y/∂b = aᵇ·ln a (0 where
     a = 0; nan for a negative base, whose powers are real only at integer b), as PyTorch."""
 
@@ -158,7 +154,7 @@ class Pow(_ArrayFunction):
         return ga, gb
 
 
-class Maximum(_ArrayFunction):
+class Maximum(ArrayFunction):
     """y = max(a, b); the gradient goes to the larger input, half to each on ties."""
 
     _array_backward = True
@@ -176,7 +172,7 @@ class Maximum(_ArrayFunction):
         return g * share_a, g * (1 - share_a)
 
 
-class Minimum(_ArrayFunction):
+class Minimum(ArrayFunction):
     """y = min(a, b); the gradient goes to the smaller input, half to each on ties."""
 
     _array_backward = True
@@ -194,7 +190,7 @@ class Minimum(_ArrayFunction):
         return g * share_a, g * (1 - share_a)
 
 
-class Where(_ArrayFunction):
+class Where(ArrayFunction):
     """y = a where cond else b; the gradient is routed the same way."""
 
     @staticmethod
@@ -212,7 +208,7 @@ class Where(_ArrayFunction):
 
 
 # -- math functions -----------------------------------------------------------------------
-class Exp(_ArrayFunction):
+class Exp(ArrayFunction):
     """y = eˣ;  dy/dx = y."""
 
     _array_backward = True
@@ -229,7 +225,7 @@ class Exp(_ArrayFunction):
         return g * y
 
 
-class Log(_ArrayFunction):
+class Log(ArrayFunction):
     """y = ln x;  dy/dx = 1/x."""
 
     _array_backward = True
@@ -245,7 +241,7 @@ class Log(_ArrayFunction):
         return g / x
 
 
-class Sqrt(_ArrayFunction):
+class Sqrt(ArrayFunction):
     """y = √x;  dy/dx = 1/(2y)."""
 
     _array_backward = True
@@ -262,7 +258,7 @@ class Sqrt(_ArrayFunction):
         return g / (2 * y)
 
 
-class Abs(_ArrayFunction):
+class Abs(ArrayFunction):
     """y = |x|;  dy/dx = sign(x) (0 at 0, as PyTorch)."""
 
     _array_backward = True
@@ -278,7 +274,7 @@ class Abs(_ArrayFunction):
         return g * s
 
 
-class Sin(_ArrayFunction):
+class Sin(ArrayFunction):
     """y = sin x;  dy/dx = cos x."""
 
     @staticmethod
@@ -292,7 +288,7 @@ class Sin(_ArrayFunction):
         return g * cos(x)
 
 
-class Cos(_ArrayFunction):
+class Cos(ArrayFunction):
     """y = cos x;  dy/dx = -sin x."""
 
     @staticmethod
@@ -306,7 +302,7 @@ class Cos(_ArrayFunction):
         return -g * sin(x)
 
 
-class Tanh(_ArrayFunction):
+class Tanh(ArrayFunction):
     """y = tanh x;  dy/dx = 1 - y²."""
 
     _array_backward = True
@@ -323,7 +319,7 @@ class Tanh(_ArrayFunction):
         return g * (1 - y * y)
 
 
-class Sigmoid(_ArrayFunction):
+class Sigmoid(ArrayFunction):
     """y = 1/(1 + e⁻ˣ), computed without overflow;  dy/dx = y(1 - y)."""
 
     _array_backward = True
@@ -342,7 +338,7 @@ class Sigmoid(_ArrayFunction):
         return g * y * (1 - y)
 
 
-class Relu(_ArrayFunction):
+class Relu(ArrayFunction):
     """y = max(x, 0);  dy/dx = 0 where x ≤ 0, else 1 (also at NaN, as PyTorch)."""
 
     _array_backward = True
@@ -360,7 +356,7 @@ class Relu(_ArrayFunction):
         return Masked.apply(g, mask) if isinstance(g, Tensor) else g * mask
 
 
-class Masked(_ArrayFunction):
+class Masked(ArrayFunction):
     """y = g · m for a bool mask m that is a constant (ReLU's backward);  ∂y/∂g = m.
 
     One node and one pass: ``g * m`` with Tensor ops would first cast m to g's dtype (a node
@@ -377,7 +373,7 @@ class Masked(_ArrayFunction):
         return Masked.apply(gg, Tensor._make(ctx.mask, gg._device)), None
 
 
-class Clamp(_ArrayFunction):
+class Clamp(ArrayFunction):
     """y = min(max(x, lo), hi);  dy/dx = 1 where lo ≤ x ≤ hi, else 0."""
 
     _array_backward = True

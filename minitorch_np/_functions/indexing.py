@@ -26,15 +26,11 @@ import warnings
 import numpy as np
 
 from .._tensor import Tensor, _wrap_dim
-from ..autograd.function import Function
+from ..autograd.function import ArrayFunction
 from .operands import as_operand, broadcast_shapes, device_guard, tensor_arg
 
 
-class _ArrayFunction(Function):
-    _array_forward = True
-
-
-class GetItem(_ArrayFunction):
+class GetItem(ArrayFunction):
     """y = x[key]."""
 
     @staticmethod
@@ -47,7 +43,7 @@ class GetItem(_ArrayFunction):
         return IndexAdd.apply(g, ctx.in_shape, ctx.key, ctx.basic), None, None
 
 
-class IndexAdd(_ArrayFunction):
+class IndexAdd(ArrayFunction):
     """y = zeros(shape) with g added at `key` (repeated indices accumulate)."""
 
     @staticmethod
@@ -65,7 +61,7 @@ class IndexAdd(_ArrayFunction):
         return GetItem.apply(gg, ctx.key, ctx.basic), None, None, None
 
 
-class IndexPut(_ArrayFunction):
+class IndexPut(ArrayFunction):
     """y = a copy of x with y[key] = v (v broadcast to the indexed region)."""
 
     @staticmethod
@@ -82,7 +78,7 @@ class IndexPut(_ArrayFunction):
         return gx, None, gv, None
 
 
-class Gather(_ArrayFunction):
+class Gather(ArrayFunction):
     """y[i][j][k] = x[i][index[i][j][k]][k] (for dim=1): values picked along `dim`; y has
     index's shape, which may be smaller than x's in the other dimensions."""
 
@@ -98,7 +94,7 @@ class Gather(_ArrayFunction):
         return ScatterAdd.apply(g, ctx.in_shape, ctx.dim, index), None, None
 
 
-class ScatterAdd(_ArrayFunction):
+class ScatterAdd(ArrayFunction):
     """y = zeros(shape) with y[..., index[...], ...] += src along `dim`; Gather's adjoint."""
 
     @staticmethod

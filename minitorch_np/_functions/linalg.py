@@ -16,14 +16,12 @@ import math
 
 from .._grad_mode import _state as _grad_state
 from .._tensor import Tensor
-from ..autograd.function import Function
+from ..autograd.function import ArrayFunction
 from .operands import broadcast_shapes, tensor_arg
 
 
-class Matmul(Function):
+class Matmul(ArrayFunction):
     """y = a @ b (NumPy/PyTorch matmul semantics, batch dimensions broadcast)."""
-
-    _array_forward = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -61,7 +59,7 @@ class Matmul(Function):
         return ga, gb
 
 
-class Linear(Function):
+class Linear(ArrayFunction):
     """y = x Wᵀ + b on a batch of rows x (*, in), W (out, in), b (out,) or None: one node.
 
     The fully connected layer of lecture 000 ("Batch processing"), whose backward is again
@@ -73,7 +71,6 @@ class Linear(Function):
     but one node instead of three, and ∂L/∂W comes out contiguous in W's own layout.
     """
 
-    _array_forward = True
     _array_backward = True  # the same methods on arrays and Tensors: .T, @, reshape, sum
 
     @staticmethod

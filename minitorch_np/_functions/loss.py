@@ -19,7 +19,7 @@ import warnings
 
 from .._grad_mode import _state as _grad_state
 from .._tensor import Tensor
-from ..autograd.function import Function
+from ..autograd.function import ArrayFunction
 from . import elementwise as E
 from . import reduction as R
 from .activation import Softplus
@@ -190,7 +190,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     return _weighted_mean(losses, weights)
 
 
-class CrossEntropy(Function):
+class CrossEntropy(ArrayFunction):
     """ℓ = (1/N) Σₙ -log softmax(xₙ)_{yₙ} for logits x (N, C) and class indices y: the
     classifier loss of the lectures as one node ('mean'; 'sum' leaves out the 1/N).
 
@@ -200,8 +200,6 @@ class CrossEntropy(Function):
     `cross_entropy` uses it when no class weight, ignored target or label smoothing is in
     play; it is the composition log_softmax → gather → mean, checked against it in tests.
     """
-
-    _array_forward = True
 
     @staticmethod
     def forward(ctx, x, target, reduction):
@@ -387,12 +385,10 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
 
 
 # -- binary classification ----------------------------------------------------------------
-class BinaryCrossEntropy(Function):
+class BinaryCrossEntropy(ArrayFunction):
     """ℓ = -(y·log x + (1 - y)·log(1 - x)), each log clamped to ≥ -100 (as PyTorch, so that
     x = 0 or 1 gives a finite loss);
     ∂ℓ/∂x = (x - y) / max(x(1 - x), 1e-12),  ∂ℓ/∂y = log(1 - x) - log x (clamped logs)."""
-
-    _array_forward = True
 
     @staticmethod
     def forward(ctx, x, y):

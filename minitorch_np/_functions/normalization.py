@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from .._grad_mode import is_grad_enabled, no_grad
 from .._tensor import Tensor
-from ..autograd.function import Function
+from ..autograd.function import ArrayFunction
 from .operands import tensor_arg
 
 __all__ = ["batch_norm", "layer_norm"]
@@ -51,15 +51,13 @@ def _moments(xp, x, dims):
     return mean, var, centered
 
 
-class NormalizeAffine(Function):
+class NormalizeAffine(ArrayFunction):
     """y = γ·(x − μ)/√(σ² + ε) + β with μ, σ² over `dims` (batch norm in training, layer norm).
 
     `weight` and `bias` (or None) come already shaped to broadcast against x. `stats` are
     the (μ, σ², x − μ) arrays when the caller computed them already (x − μ is then used as
     the output's buffer), else None.
     """
-
-    _array_forward = True
 
     @staticmethod
     def forward(ctx, x, weight, bias, dims, eps, stats):

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from .._creation import tensor
 from .._tensor import Tensor
-from ..autograd.function import Function
+from ..autograd.function import ArrayFunction
 from .conv import _ntuple, _out_size, _padded, _window
 from .operands import tensor_arg
 
@@ -112,10 +112,8 @@ def _winner_dtype(xp, count: int):
     return xp.uint8 if count <= 256 else xp.int32
 
 
-class MaxPool2d(Function):
+class MaxPool2d(ArrayFunction):
     """y = max over each window; the window's argmax (an offset number) is kept for backward."""
-
-    _array_forward = True
 
     @staticmethod
     def forward(ctx, x, pool, return_indices):
@@ -170,10 +168,8 @@ def _flat_indices(xp, winner, pool):
     return rows * pool.hw[1] + cols
 
 
-class _MaxPoolScatter(Function):
+class _MaxPoolScatter(ArrayFunction):
     """∂L/∂x: each ∂L/∂y goes to its window's winner; overlapping windows accumulate."""
-
-    _array_forward = True
 
     @staticmethod
     def forward(ctx, g, winner, pool):
@@ -195,10 +191,8 @@ class _MaxPoolScatter(Function):
         return _MaxPoolGather.apply(gg, winner, ctx.pool), None, None
 
 
-class _MaxPoolGather(Function):
+class _MaxPoolGather(ArrayFunction):
     """y = x at each window's (given) winner: max pooling with the winners fixed."""
-
-    _array_forward = True
 
     @staticmethod
     def forward(ctx, x, winner, pool):
@@ -262,10 +256,8 @@ def _divisor(xp, pool: _Pool, count_include_pad: bool, divisor_override, dtype):
     return rows * xp.asarray(counts[1], dtype=dtype)
 
 
-class AvgPool2d(Function):
+class AvgPool2d(ArrayFunction):
     """y = (sum over each window) / divisor; backward: `_AvgPoolSpread` (its adjoint)."""
-
-    _array_forward = True
 
     @staticmethod
     def forward(ctx, x, pool, count_include_pad, divisor_override):
@@ -285,10 +277,8 @@ class AvgPool2d(Function):
         return (_AvgPoolSpread.apply(g, *ctx.args),) + (None,) * 3
 
 
-class _AvgPoolSpread(Function):
+class _AvgPoolSpread(ArrayFunction):
     """∂L/∂x: each window gets ∂L/∂y / divisor on every element it covers (overlaps add)."""
-
-    _array_forward = True
 
     @staticmethod
     def forward(ctx, g, pool, count_include_pad, divisor_override):

@@ -12,15 +12,11 @@ from collections import namedtuple
 from .._dtype import int64, to_dtype
 from .._grad_mode import is_grad_enabled
 from .._tensor import Tensor, _wrap_dim
-from ..autograd.function import Function
+from ..autograd.function import ArrayFunction
 from .elementwise import where
 from .operands import device_guard, dims_arg, floating, tensor_arg
 
 values_indices = namedtuple("values_indices", ["values", "indices"])
-
-
-class _ArrayFunction(Function):
-    _array_forward = True
 
 
 def _keep_shape(shape, dims) -> tuple:
@@ -43,7 +39,7 @@ def _count(shape, dims) -> int:
     return n
 
 
-class Sum(_ArrayFunction):
+class Sum(ArrayFunction):
     """y = Σ x over `dims`, accumulated in `dtype` (x's own by default);  ∂y/∂x = 1 (the
     engine casts the gradient back to x's dtype)."""
 
@@ -57,7 +53,7 @@ class Sum(_ArrayFunction):
         return _spread(g, ctx.in_shape, ctx.dims), None, None, None
 
 
-class Mean(_ArrayFunction):
+class Mean(ArrayFunction):
     """y = (1/n) Σ x over `dims`;  ∂y/∂x = 1/n."""
 
     @staticmethod
@@ -71,7 +67,7 @@ class Mean(_ArrayFunction):
         return _spread(g, ctx.in_shape, ctx.dims) / n, None, None
 
 
-class AMax(_ArrayFunction):
+class AMax(ArrayFunction):
     """y = max x over `dims`; the gradient is shared equally by tied maxima (as ``amax``).
     With `nan_shares` (``max()``/``min()`` of all elements) a NaN result's gradient goes to
     the NaNs, where ``amax`` gives NaN, as PyTorch does in both cases."""
@@ -94,7 +90,7 @@ class AMax(_ArrayFunction):
         return _spread(g, ctx.in_shape, ctx.dims) * share, None, None, None, None
 
 
-class Prod(_ArrayFunction):
+class Prod(ArrayFunction):
     """y = Π x over `dims`;  ∂y/∂xᵢ = Π_{j≠i} xⱼ (= y/xᵢ when no factor is zero)."""
 
     @staticmethod
@@ -136,7 +132,7 @@ def _prod_of_others(xp, x, dims):
     return xp.moveaxis(out, tuple(range(len(axes))), axes)
 
 
-class LogSumExp(_ArrayFunction):
+class LogSumExp(ArrayFunction):
     """y = log Σ exp x, computed as m + log Σ exp(x - m);  ∂y/∂x = softmax(x)."""
 
     @staticmethod
@@ -159,7 +155,7 @@ class LogSumExp(_ArrayFunction):
         return _spread(g, ctx.in_shape, ctx.dims) * (x - y).exp(), None, None
 
 
-class Softmax(_ArrayFunction):
+class Softmax(ArrayFunction):
     """yᵢ = exp xᵢ / Σⱼ exp xⱼ along `dim`;  ∂L/∂x = y ⊙ (g - Σ g ⊙ y)."""
 
     @staticmethod
@@ -181,7 +177,7 @@ class Softmax(_ArrayFunction):
         return y * (g - (g * y).sum(ctx.dim, keepdim=True)), None
 
 
-class LogSoftmax(_ArrayFunction):
+class LogSoftmax(ArrayFunction):
     """yᵢ = xᵢ - log Σⱼ exp xⱼ along `dim`;  ∂L/∂x = g - exp(y) Σ g."""
 
     @staticmethod
@@ -199,7 +195,7 @@ class LogSoftmax(_ArrayFunction):
         return g - y.exp() * g.sum(ctx.dim, keepdim=True), None
 
 
-class StdFromVar(_ArrayFunction):
+class StdFromVar(ArrayFunction):
     """y = √v for a variance v;  ∂y/∂v = 1/(2y), taken as 0 where y = 0 (all values equal),
     as PyTorch does: there ∂v/∂x = 0 too, and √'s own derivative would give ∞·0 = nan."""
 
@@ -215,7 +211,7 @@ class StdFromVar(_ArrayFunction):
         return where(y == 0, 0.0, g / (2 * where(y == 0, 1.0, y)))
 
 
-class Norm(_ArrayFunction):
+class Norm(ArrayFunction):
     """y = (Σ |x|ᵖ)^(1/p) over `dims`;  ∂y/∂x = sign(x)|x|ᵖ⁻¹ / yᵖ⁻¹ (0 where y = 0)."""
 
     @staticmethod
@@ -456,7 +452,7 @@ all = _logical("all", "all")  # noqa: A001
 any = _logical("any", "any")  # noqa: A001
 
 
-class MedianAll(_ArrayFunction):
+class MedianAll(ArrayFunction):
     """m = the median of all elements (the lower middle one for an even count); ∂m/∂x is
     spread evenly over the elements equal to m, as PyTorch does. With a NaN, m is the first
     NaN and takes the whole gradient."""

@@ -14,15 +14,11 @@ import numpy as np
 
 from .._dtype import result_type, to_dtype
 from .._tensor import Tensor, _wrap_dim
-from ..autograd.function import Function
+from ..autograd.function import ArrayFunction
 from .operands import device_guard, tensor_arg
 
 
-class _ArrayFunction(Function):
-    _array_forward = True
-
-
-class Reshape(_ArrayFunction):
+class Reshape(ArrayFunction):
     """y = x with a new shape (a view when the memory layout allows)."""
 
     @staticmethod
@@ -35,7 +31,7 @@ class Reshape(_ArrayFunction):
         return g.reshape(ctx.in_shape), None
 
 
-class Permute(_ArrayFunction):
+class Permute(ArrayFunction):
     """y = x with its dimensions reordered (a view); backward applies the inverse order."""
 
     @staticmethod
@@ -49,7 +45,7 @@ class Permute(_ArrayFunction):
         return g.permute(inverse), None
 
 
-class Expand(_ArrayFunction):
+class Expand(ArrayFunction):
     """y = x broadcast to a larger shape (a read-only view).
 
     Backward returns the gradient of the expanded shape: the engine sums it back down.
@@ -64,7 +60,7 @@ class Expand(_ArrayFunction):
         return g, None
 
 
-class Cast(_ArrayFunction):
+class Cast(ArrayFunction):
     """y = x converted to another dtype; the gradient is converted back."""
 
     @staticmethod
@@ -77,7 +73,7 @@ class Cast(_ArrayFunction):
         return g.to(dtype=ctx.in_dtype), None
 
 
-class ToDevice(_ArrayFunction):
+class ToDevice(ArrayFunction):
     """y = x copied to another device; the gradient is copied back."""
 
     @staticmethod
@@ -92,7 +88,7 @@ class ToDevice(_ArrayFunction):
         return g.to(ctx.device), None
 
 
-class Clone(_ArrayFunction):
+class Clone(ArrayFunction):
     """y = a copy of x."""
 
     @staticmethod
@@ -104,7 +100,7 @@ class Clone(_ArrayFunction):
         return g
 
 
-class Cat(_ArrayFunction):
+class Cat(ArrayFunction):
     """y = the inputs joined along `dim`; each gets its slice of the gradient back."""
 
     @staticmethod
@@ -121,7 +117,7 @@ class Cat(_ArrayFunction):
         return tuple(grads)
 
 
-class Stack(_ArrayFunction):
+class Stack(ArrayFunction):
     """y = the same-shaped inputs stacked along a new dimension `dim`; each gets its slice."""
 
     @staticmethod

@@ -11,7 +11,7 @@ Two kinds of forward exist:
 
 * user-defined Functions follow PyTorch: ``forward`` receives Tensors (run under
   ``no_grad``) and returns Tensors;
-* the built-in ops (``minitorch_np/_functions``) set ``_array_forward = True``: ``forward``
+* the built-in ops (``minitorch_np/_functions``) derive from `ArrayFunction`: ``forward``
   receives the backend arrays of tensor arguments and returns arrays; it calls the array
   library through ``ctx.xp``. Arrays it saves with ``ctx.save_for_backward`` come back from
   ``ctx.saved_tensors`` as the input or output *Tensors* they were (so double backward sees
@@ -247,6 +247,13 @@ class Function:
         if type(out) is tuple:
             return tuple([Tensor._make(o, device) for o in out])
         return Tensor._make(out, device)
+
+
+class ArrayFunction(Function):
+    """The base of the built-in ops (``minitorch_np/_functions``): ``forward`` gets the
+    backend arrays of its tensor arguments and returns arrays (see the module docstring)."""
+
+    _array_forward = True
 
 
 def _refuse_stale_view(cls, view: Tensor) -> None:
