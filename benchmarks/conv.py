@@ -230,31 +230,54 @@ def implementations(kind, args, torch):
 
 
 def timing(torch, runs: int, max_seconds: float, single_thread: bool) -> list[dict]:
-    """The NumPy-based implementations take turns run by run. With several threads PyTorch
-    is timed after them, on its own: OpenBLAS's idle threads and PyTorch's OpenMP threads
-    busy-wait after each call and would steal each other's cores. With one thread each there
-    are no such threads, and all four take turns (fairer when the machine's load changes)."""
+    """The NumPy-based implementations take turns run by run. With one thread each, PyTorch
+    takes its turn right after minitorch_np, and the ratio is the median of the runs' ratios.
+    With several threads PyTorch cannot take turns run by run: OpenBLAS's idle threads and
+    PyTorch's OpenMP threads busy-wait after each call and would steal each other's cores. So
+    the runs are split into rounds: in each, the NumPy-based implementations take turns for
+    a few runs, then (after a pause that lets the spinning threads sleep) PyTorch runs as
+    many times; the ratio is the median over rounds of each round's ratio of medians, in
+    which a change of the machine's speed between rounds cancels."""
     rows = []
     for name, kind, args in CASES:
         impls, theirs = implementations(kind, args, torch)
-        if theirs is not None and single_thread:  # PyTorch right after minitorch_np
+        if theirs is None:
+            times, ratio = interleaved_runs(impls, runs, max_seconds=max_seconds), None
+        elif single_thread:  # PyTorch right after minitorch_np
             ours = impls.pop("minitorch_np")
             impls = {"minitorch_np": ours, "PyTorch": theirs, **impls}
-        times = interleaved_runs(impls, runs, max_seconds=max_seconds)
-        if theirs is not None and not single_thread:
-            time.sleep(0.5)  # let OpenBLAS's spinning threads go to sleep
-            times["PyTorch"] = interleaved_runs({"PyTorch": theirs}, runs,
-                                                max_seconds=max_seconds)["PyTorch"]
-            time.sleep(0.5)
+            times = interleaved_runs(impls, runs, max_seconds=max_seconds)
+            ratio = paired_ratio(times["minitorch_np"], times["PyTorch"])
+        else:
+            times, ratio = _rounds(impls, theirs, runs, max_seconds)
         medians = {k: (statistics.median(ts), len(ts)) for k, ts in times.items()}
-        ratio = None
-        if "PyTorch" in times:  # paired when both took turns in the same runs
-            ratio = (paired_ratio(times["minitorch_np"], times["PyTorch"]) if single_thread
-                     else medians["minitorch_np"][0] / medians["PyTorch"][0])
         rows.append({"case": name, **medians, "ratio": ratio})
         print(f"{name}: " + ", ".join(f"{k} {v[0] * 1e3:.2f} ms" for k, v in medians.items()),
               flush=True)
     return rows
+
+
+ROUND_RUNS = 3  # runs of each implementation per round, when PyTorch is timed apart
+
+
+def _rounds(impls, theirs, runs: int, max_seconds: float) -> tuple[dict, float]:
+    """(every run's seconds by implementation, the median over rounds of minitorch_np's median
+    over PyTorch's median in that round); see `timing`."""
+    times = {k: [] for k in [*impls, "PyTorch"]}
+    ratios = []
+    start = time.perf_counter()
+    while len(times["PyTorch"]) < runs:
+        k = min(ROUND_RUNS, runs - len(times["PyTorch"]))
+        time.sleep(0.3)  # let PyTorch's spinning threads go to sleep
+        ours = interleaved_runs(impls, k, min_runs=k)
+        time.sleep(0.3)  # and OpenBLAS's
+        theirs_k = interleaved_runs({"PyTorch": theirs}, k, min_runs=k)["PyTorch"]
+        for name, ts in [*ours.items(), ("PyTorch", theirs_k)]:
+            times[name] += ts
+        ratios.append(statistics.median(ours["minitorch_np"]) / statistics.median(theirs_k))
+        if len(times["PyTorch"]) >= 5 and time.perf_counter() - start > max_seconds:
+            break
+    return times, statistics.median(ratios)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -315,6 +338,9 @@ def memory_child(impl: str, network: str, batch: int) -> dict:
         f.write("5")  # reset the high-water mark VmHWM to the current RSS
     step()
     peak = _status("VmHWM") - before
+    if impl != "PyTorch":  # minitorch_np's convolution buffers, kept from the steps before
+        from minitorch_np._functions import conv
+        peak += conv.workspace_bytes()
     saved = sum(p.numel() for p in net.parameters()) * 4
     return {"peak": peak, "params": saved}
 
@@ -479,8 +505,9 @@ def main(argv: list[str] | None = None) -> None:
     order = ("all four took turns run by run, PyTorch right after minitorch_np, and "
              "minitorch_np / PyTorch is the median of each run's ratio (paired: a change of "
              "the machine's speed between runs cancels)" if single else
-             "minitorch_np and the NumPy im2col took turns run by run; PyTorch was timed right "
-             "after them, and minitorch_np / PyTorch is the ratio of the medians")
+             f"minitorch_np and the NumPy im2col took turns run by run and PyTorch was timed "
+             f"apart, in rounds of {ROUND_RUNS} runs each; minitorch_np / PyTorch is the "
+             "median over rounds of each round's ratio of medians (see `timing`)")
     note = (f"Medians of the runs in the last column (float32; {threads}); {order}. "
             f"1-minute load average before the run: {load:.2f} (this machine is shared).")
     body = summary(time_rows, memory_rows, note)

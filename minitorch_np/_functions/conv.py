@@ -25,6 +25,9 @@ graph nodes, and recomputing the columns instead of storing them.
 """
 from __future__ import annotations
 
+import math
+import threading
+
 from .._grad_mode import is_grad_enabled
 from .._tensor import Tensor
 from ..autograd.function import ArrayFunction
@@ -56,13 +59,19 @@ def _window(offset: int, dilation: int, stride: int, count: int) -> slice:
     return slice(start, start + stride * (count - 1) + 1, stride)
 
 
-def _padded(xp, x, pads, value=0.0):
+def _padded(xp, x, pads, value=0.0, empty=None):
     """`x` (N, C, H, W) surrounded by `value`: pads = ((top, bottom), (left, right))."""
     (pt, pb), (pl, pr) = pads
     if not (pt or pb or pl or pr):
         return x
     n, c, h, w = x.shape
-    out = xp.full((n, c, h + pt + pb, w + pl + pr), value, dtype=x.dtype)
+    shape = (n, c, h + pt + pb, w + pl + pr)
+    if empty is None:
+        out = xp.full(shape, value, dtype=x.dtype)
+    else:
+        out = empty("image", shape, x.dtype)
+        out[:, :, :pt] = out[:, :, pt + h:] = value  # the border
+        out[:, :, :, :pl] = out[:, :, :, pl + w:] = value
     out[:, :, pt:pt + h, pl:pl + w] = x
     return out
 
@@ -102,12 +111,18 @@ def batch_last_layout(out_hw) -> bool:
     return out_hw[0] * out_hw[1] < BATCH_FIRST_MIN_POSITIONS
 
 
-def to_batch_last(xp, x, pads=((0, 0), (0, 0))):
+def new_array(xp):
+    """``empty(role, shape, dtype)``: a new uninitialised array (see `workspace`)."""
+    return lambda role, shape, dtype: xp.empty(shape, dtype=dtype)
+
+
+def to_batch_last(xp, x, pads=((0, 0), (0, 0)), empty=None, role="image"):
     """(N, C, H, W) → (C, H + top + bottom, W + left + right, N), zero-padded."""
     n, c, h, w = x.shape
     (pt, pb), (pl, pr) = pads
-    padded = pt or pb or pl or pr
-    image = (xp.zeros if padded else xp.empty)((c, h + pt + pb, w + pl + pr, n), dtype=x.dtype)
+    image = (empty or new_array(xp))(role, (c, h + pt + pb, w + pl + pr, n), x.dtype)
+    image[:, :pt] = image[:, pt + h:] = 0  # the border (empty slices when not padded)
+    image[:, :, :pl] = image[:, :, pl + w:] = 0
     image[:, pt:pt + h, pl:pl + w] = x.transpose(1, 2, 3, 0)
     return image
 
@@ -130,21 +145,27 @@ def to_batch_first(xp, image, bias=None, out=None):
     return out
 
 
-def im2col_array(xp, x, kernel, dilation, pads, stride, out_hw, batch_last=True):
+def columns_shape(x_shape, kernel, out_hw, batch_last=True) -> tuple:
+    """The shape of `im2col_array`'s columns for an input of shape (N, C, H, W)."""
+    n, c = x_shape[:2]
+    tail = (*out_hw, n) if batch_last else (n, *out_hw)
+    return (c, *kernel, *tail)
+
+
+def im2col_array(xp, x, kernel, dilation, pads, stride, out_hw, batch_last=True, empty=None):
     """The columns of `x` (N, C, H, W): a contiguous (C, kh, kw, out_h, out_w, N) array, or
-    (C, kh, kw, N, out_h, out_w) when not `batch_last`.
+    (C, kh, kw, N, out_h, out_w) when not `batch_last` (arrays from `empty`, see `workspace`).
 
     cols[c, i, j, p, q, n] = x_pad[n, c, p·sh + i·dh, q·sw + j·dw], one strided slice copy
     per kernel offset (i, j).
     """
-    n, c = x.shape[:2]
     (kh, kw), (dh, dw), (sh, sw), (oh, ow) = kernel, dilation, stride, out_hw
+    empty = empty or new_array(xp)
+    cols = empty("cols", columns_shape(x.shape, kernel, out_hw, batch_last), x.dtype)
     if batch_last:
-        image = to_batch_last(xp, x, pads)
-        cols = xp.empty((c, kh, kw, oh, ow, n), dtype=x.dtype)
+        image = to_batch_last(xp, x, pads, empty)
     else:
-        image = _padded(xp, x, pads).transpose(1, 0, 2, 3)  # (C, N, H, W), a view
-        cols = xp.empty((c, kh, kw, n, oh, ow), dtype=x.dtype)
+        image = _padded(xp, x, pads, empty=empty).transpose(1, 0, 2, 3)  # (C, N, H, W)
     lead = (slice(None),) * (1 if batch_last else 2)  # the image's axes before H and W
     for i in range(kh):
         rows = _window(i, dh, sh, oh)
@@ -153,7 +174,7 @@ def im2col_array(xp, x, kernel, dilation, pads, stride, out_hw, batch_last=True)
     return cols
 
 
-def col2im_array(xp, cols, hw, dilation, pads, stride, out=None, batch_last=True):
+def col2im_array(xp, cols, hw, dilation, pads, stride, out=None, batch_last=True, empty=None):
     """The adjoint of im2col: cols (C, kh, kw, out_h, out_w, N), or (C, kh, kw, N, out_h,
     out_w) when not `batch_last`, summed into (N, C, H, W) (into `out` if given).
 
@@ -164,10 +185,14 @@ def col2im_array(xp, cols, hw, dilation, pads, stride, out=None, batch_last=True
     h, w = hw
     if batch_last:
         c, kh, kw, oh, ow, n = cols.shape
-        image = xp.zeros((c, h + pt + pb, w + pl + pr, n), dtype=cols.dtype)
+        image = (empty or new_array(xp))("image", (c, h + pt + pb, w + pl + pr, n), cols.dtype)
+        image.fill(0)
     else:
         c, kh, kw, n, oh, ow = cols.shape
-        padded = xp.zeros((n, c, h + pt + pb, w + pl + pr), dtype=cols.dtype)
+        # (without `out`, the padded image itself may be returned: never a workspace view)
+        scratch = empty if empty is not None and out is not None else new_array(xp)
+        padded = scratch("image", (n, c, h + pt + pb, w + pl + pr), cols.dtype)
+        padded.fill(0)
         image = padded.transpose(1, 0, 2, 3)  # (C, N, H, W), a view
     lead = (slice(None),) * (1 if batch_last else 2)  # the image's axes before H and W
     for i in range(kh):
@@ -312,6 +337,44 @@ COLUMNS_BUDGET = {"cpu": 4 * 2 ** 20}
 COLUMNS_BUDGET_DEFAULT = 256 * 2 ** 20
 
 
+# The arrays each chunk needs for a moment (its padded image, columns, the GEMM's product,
+# ∂L/∂cols) are views of buffers kept between calls, one per thread and role. Fresh arrays of
+# a few MiB per chunk came from the OS each time (glibc returns such blocks when they are
+# freed), and the OS maps their pages on the first write: 2 400 page faults per forward +
+# backward of the lecture net's conv1, 7 700 of a 16×16 ResNet block, costing as much as the
+# copies themselves, and more with 2 BLAS threads (docs/im2col.md). GPUs need no such
+# buffers: CuPy's memory pool keeps its blocks.
+WORKSPACE_LIMIT = 16 * 2 ** 20  # bytes; a larger array is a new one each time
+_buffers = threading.local()
+
+
+def workspace(xp, device_type: str):
+    """``empty(role, shape, dtype)`` for the arrays one Conv2d call uses and drops: on the CPU
+    a view of this thread's buffer for `role` (grown to the largest size asked for, up to
+    `WORKSPACE_LIMIT`), so two arrays of the same role must not be alive at once."""
+    if device_type != "cpu":
+        return new_array(xp)
+    if not hasattr(_buffers, "by_role"):
+        _buffers.by_role = {}
+    buffers = _buffers.by_role
+
+    def empty(role, shape, dtype):
+        nbytes = math.prod(shape) * dtype.itemsize
+        if nbytes > WORKSPACE_LIMIT:
+            return xp.empty(shape, dtype=dtype)
+        buffer = buffers.get(role)
+        if buffer is None or buffer.nbytes < nbytes:
+            buffer = buffers[role] = xp.empty(nbytes, dtype=xp.uint8)
+        return buffer[:nbytes].view(dtype).reshape(shape)
+    return empty
+
+
+def workspace_bytes() -> int:
+    """The bytes this thread's workspace holds between calls (benchmarks/conv.py counts them
+    into a training step's memory)."""
+    return sum(b.nbytes for b in getattr(_buffers, "by_role", {}).values())
+
+
 def _chunks(n: int, bytes_per_sample: int, backend: str):
     """(start, stop) ranges of the batch whose columns fit the budget (at least 1 sample)."""
     budget = COLUMNS_BUDGET.get(backend, COLUMNS_BUDGET_DEFAULT)
@@ -351,13 +414,12 @@ class Conv2d(ArrayFunction):
         w2 = weight.reshape(out_ch, -1)
         y = xp.empty((n, out_ch, oh, ow), dtype=x.dtype)
         last = batch_last_layout((oh, ow))
+        empty = workspace(xp, ctx.device.type)
         for start, stop in _chunks(n, rows * oh * ow * x.itemsize, ctx.device.type):
             cols = im2col_array(xp, x[start:stop], kernel, dilation, pads, stride, (oh, ow),
-                                last).reshape(rows, -1)
-            if groups == 1:
-                out = w2 @ cols
-            else:
-                out = xp.matmul(_grouped(w2, groups), _grouped(cols, groups))
+                                last, empty).reshape(rows, -1)
+            product = empty("product", (groups, out_ch // groups, cols.shape[1]), x.dtype)
+            out = xp.matmul(_grouped(w2, groups), _grouped(cols, groups), out=product)
             if last:
                 to_batch_first(xp, out.reshape(out_ch, oh, ow, stop - start), bias,
                                out=y[start:stop])
@@ -387,31 +449,31 @@ class Conv2d(ArrayFunction):
         gw = xp.zeros(w2.shape, dtype=w2.dtype) if needs[1] else None
         gb = g.sum(axis=(0, 2, 3)) if needs[2] else None
         last = batch_last_layout((oh, ow))
+        empty = workspace(xp, ctx.device.type)
         for start, stop in _chunks(n, rows * oh * ow * x.itemsize, ctx.device.type):
-            if last:
-                g2 = to_batch_last(xp, g[start:stop]).reshape(out_ch, -1)  # (O, L·chunk)
+            if last:  # g2: (O, L·chunk)
+                g2 = to_batch_last(xp, g[start:stop], empty=empty, role="product")
             else:
-                g2 = xp.ascontiguousarray(g[start:stop].transpose(1, 0, 2, 3)).reshape(out_ch,
-                                                                                       -1)
+                g2 = empty("product", (out_ch, stop - start, oh, ow), g.dtype)
+                g2[...] = g[start:stop].transpose(1, 0, 2, 3)
+            g2 = g2.reshape(out_ch, -1)
             if needs[1]:
-                cols = im2col_array(xp, x[start:stop], kernel, dilation, pads, stride,
-                                    (oh, ow), last).reshape(rows, -1)
+                cols = im2col_array(xp, x[start:stop], kernel, dilation, pads, stride, (oh, ow),
+                                    last, empty).reshape(rows, -1)
                 if groups == 1:
                     gw += g2 @ cols.T
                 else:
                     gw += xp.matmul(_grouped(g2, groups),
                                     _grouped(cols, groups).transpose(0, 2, 1)).reshape(gw.shape)
-                del cols  # before dcols, an array of the same size, is made
+                del cols  # dcols, as large, takes its place (in the workspace, its buffer)
             if needs[0]:
-                if groups == 1:
-                    dcols = w2.T @ g2
-                else:
-                    dcols = xp.matmul(_grouped(w2, groups).transpose(0, 2, 1),
-                                      _grouped(g2, groups))
+                dcols = xp.matmul(_grouped(w2, groups).transpose(0, 2, 1), _grouped(g2, groups),
+                                  out=empty("cols", (groups, rows // groups, g2.shape[1]),
+                                            x.dtype))  # (the columns are no longer needed)
                 tail = (oh, ow, stop - start) if last else (stop - start, oh, ow)
                 dcols = dcols.reshape((channels,) + tuple(kernel) + tail)
                 col2im_array(xp, dcols, (h, w), dilation, pads, stride, out=gx[start:stop],
-                             batch_last=last)
+                             batch_last=last, empty=empty)
         if gw is not None:
             gw = gw.reshape(weight.shape)
         wrap = lambda a: None if a is None else Tensor._make(a, ctx.device)  # noqa: E731

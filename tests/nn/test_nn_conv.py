@@ -253,6 +253,84 @@ def test_conv2d_in_chunks_of_the_batch(samples_per_chunk, device, monkeypatch):
     assert gradcheck(lambda *t: F.conv2d(*t, **kwargs), (xt, wt, bt))
 
 
+def _conv_and_grads(x, w, b, g, **kwargs):
+    """(y, ∂L/∂x, ∂L/∂w, ∂L/∂b) of conv2d on the CPU, as NumPy arrays."""
+    xt, wt, bt = (t64(a, "cpu", True) for a in (x, w, b))
+    y = F.conv2d(xt, wt, bt, **kwargs)
+    return [to_host(t) for t in (y, *torch.autograd.grad(y, (xt, wt, bt), t64(g, "cpu")))]
+
+
+def test_conv2d_workspace_never_holds_a_result():
+    """On the CPU a chunk's columns, product and padded image are views of buffers kept
+    between calls: what a convolution returns must not be one of them, so a later (larger)
+    convolution, which reuses and grows the buffers, leaves earlier results unchanged; the
+    same convolution again does not grow them."""
+    from minitorch_np._functions import conv as conv_functions
+    rng = np.random.default_rng(3)
+    small = [rng.standard_normal(s) for s in ((2, 3, 5, 6), (4, 3, 3, 2), (4,), (2, 4, 5, 7))]
+    large = [rng.standard_normal(s) for s in ((3, 5, 9, 8), (6, 5, 3, 3), (6,), (3, 6, 9, 8))]
+    first = _conv_and_grads(*small, padding=1)
+    kept = [a.copy() for a in first]
+    second = _conv_and_grads(*large, padding=1)
+    held = conv_functions.workspace_bytes()
+    assert held > 0
+    for now, then in zip(first, kept):
+        np.testing.assert_array_equal(now, then)
+    again = _conv_and_grads(*large, padding=1)
+    assert conv_functions.workspace_bytes() == held
+    for a, b in zip(second, again):
+        np.testing.assert_array_equal(a, b)
+    x, w, b, _ = large
+    np.testing.assert_allclose(second[0], ref_conv2d(x, w, b, padding=1), rtol=1e-12,
+                               atol=1e-12)
+
+
+def test_conv2d_workspace_limit(monkeypatch):
+    """Arrays above WORKSPACE_LIMIT are new each time (the buffers stay empty), with the same
+    results as through the buffers."""
+    from minitorch_np._functions import conv as conv_functions
+    rng = np.random.default_rng(4)
+    args = [rng.standard_normal(s) for s in ((2, 3, 6, 5), (4, 3, 2, 3), (4,), (2, 4, 3, 2))]
+    through_buffers = _conv_and_grads(*args, stride=2)
+    monkeypatch.setattr(conv_functions, "_buffers", __import__("threading").local())
+    monkeypatch.setattr(conv_functions, "WORKSPACE_LIMIT", 0)
+    fresh = _conv_and_grads(*args, stride=2)
+    assert conv_functions.workspace_bytes() == 0
+    for a, b in zip(fresh, through_buffers):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_conv2d_workspace_per_thread():
+    """Each thread has its own buffers: convolutions of different shapes running at once in
+    two threads (NumPy's copies release the GIL) give the results they give alone."""
+    import threading
+    rng = np.random.default_rng(5)
+    jobs = [[rng.standard_normal(s) for s in ((4, 3, 12, 11), (5, 3, 3, 3), (5,),
+                                              (4, 5, 12, 11))],
+            [rng.standard_normal(s) for s in ((6, 2, 9, 13), (3, 2, 3, 3), (3,),
+                                              (6, 3, 9, 13))]]
+    alone = [_conv_and_grads(*job, padding=1) for job in jobs]
+    results, errors = [[], []], []
+
+    def run(i):
+        try:
+            for _ in range(15):
+                results[i].append(_conv_and_grads(*jobs[i], padding=1))
+        except Exception as e:  # reported by the main thread
+            errors.append(e)
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for i in range(2):
+        assert len(results[i]) == 15
+        for got in results[i]:
+            for a, b in zip(got, alone[i]):
+                np.testing.assert_array_equal(a, b)
+
+
 def test_conv2d_backward_closed_form(device):
     """A 1×1 convolution is a Linear over channels: ∂L/∂W = Σ_positions g xᵀ, ∂L/∂x = Wᵀ g."""
     rng = np.random.default_rng(5)
