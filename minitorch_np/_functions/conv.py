@@ -174,6 +174,15 @@ def im2col_array(xp, x, kernel, dilation, pads, stride, out_hw, batch_last=True,
     return cols
 
 
+def _zeros(xp, empty, shape, dtype):
+    """A zero-filled array: the workspace's "image" buffer (see `workspace`) if given."""
+    if empty is None:
+        return xp.zeros(shape, dtype=dtype)
+    image = empty("image", shape, dtype)
+    image.fill(0)
+    return image
+
+
 def col2im_array(xp, cols, hw, dilation, pads, stride, out=None, batch_last=True, empty=None):
     """The adjoint of im2col: cols (C, kh, kw, out_h, out_w, N), or (C, kh, kw, N, out_h,
     out_w) when not `batch_last`, summed into (N, C, H, W) (into `out` if given).
@@ -185,14 +194,12 @@ def col2im_array(xp, cols, hw, dilation, pads, stride, out=None, batch_last=True
     h, w = hw
     if batch_last:
         c, kh, kw, oh, ow, n = cols.shape
-        image = (empty or new_array(xp))("image", (c, h + pt + pb, w + pl + pr, n), cols.dtype)
-        image.fill(0)
+        image = _zeros(xp, empty, (c, h + pt + pb, w + pl + pr, n), cols.dtype)
     else:
         c, kh, kw, n, oh, ow = cols.shape
         # (without `out`, the padded image itself may be returned: never a workspace view)
-        scratch = empty if empty is not None and out is not None else new_array(xp)
-        padded = scratch("image", (n, c, h + pt + pb, w + pl + pr), cols.dtype)
-        padded.fill(0)
+        padded = _zeros(xp, empty if out is not None else None,
+                        (n, c, h + pt + pb, w + pl + pr), cols.dtype)
         image = padded.transpose(1, 0, 2, 3)  # (C, N, H, W), a view
     lead = (slice(None),) * (1 if batch_last else 2)  # the image's axes before H and W
     for i in range(kh):

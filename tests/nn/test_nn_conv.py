@@ -4,6 +4,7 @@ gradient checks over stride, padding, dilation, groups and bias."""
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 import pytest
@@ -292,7 +293,7 @@ def test_conv2d_workspace_limit(monkeypatch):
     rng = np.random.default_rng(4)
     args = [rng.standard_normal(s) for s in ((2, 3, 6, 5), (4, 3, 2, 3), (4,), (2, 4, 3, 2))]
     through_buffers = _conv_and_grads(*args, stride=2)
-    monkeypatch.setattr(conv_functions, "_buffers", __import__("threading").local())
+    monkeypatch.setattr(conv_functions, "_buffers", threading.local())
     monkeypatch.setattr(conv_functions, "WORKSPACE_LIMIT", 0)
     fresh = _conv_and_grads(*args, stride=2)
     assert conv_functions.workspace_bytes() == 0
@@ -303,7 +304,6 @@ def test_conv2d_workspace_limit(monkeypatch):
 def test_conv2d_workspace_per_thread():
     """Each thread has its own buffers: convolutions of different shapes running at once in
     two threads (NumPy's copies release the GIL) give the results they give alone."""
-    import threading
     rng = np.random.default_rng(5)
     jobs = [[rng.standard_normal(s) for s in ((4, 3, 12, 11), (5, 3, 3, 3), (5,),
                                               (4, 5, 12, 11))],
