@@ -203,6 +203,18 @@ def test_relu_passes_the_gradient_of_a_nan(device):
     assert to_host(x.grad).tolist() == [1.0, 1.0, 0.0, 0.0]
 
 
+def test_relu_slope_read_off_its_output(device):
+    """Backward masks with the output (y ≠ 0), as PyTorch: -0.0 and tiny inputs are right,
+    and the output changed in place before backward is refused (PyTorch's error too)."""
+    x = torch.tensor([-0.0, 1e-30, -1e-30, 2.0], device=device, requires_grad=True)
+    (x.relu() * torch.tensor([1.0, 2.0, 3.0, 4.0], device=device)).sum().backward()
+    assert to_host(x.grad).tolist() == [0.0, 2.0, 0.0, 4.0]
+    y = torch.relu(x)
+    y.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+
+
 def test_prod_with_zeros_refuses_double_backward(device):
     """Its first derivative is computed as a constant there: create_graph says so loudly."""
     info = OPS_BY_NAME["prod_with_zeros"]

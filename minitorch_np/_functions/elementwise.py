@@ -339,21 +339,28 @@ class Sigmoid(ArrayFunction):
 
 
 class Relu(ArrayFunction):
-    """y = max(x, 0);  dy/dx = 0 where x ≤ 0, else 1 (also at NaN, as PyTorch)."""
+    """y = max(x, 0);  dy/dx = 0 where x ≤ 0, else 1 (also at NaN, as PyTorch).
+
+    Backward reads the slope off the output, as PyTorch does: y is 0 exactly where x ≤ 0
+    and positive or NaN elsewhere, so the mask is ``y != 0`` — one pass, as in the lecture's
+    hand-written backward, where a mask made in forward would take two (``~(x <= 0)``) and be
+    kept alive in the meantime. Changing y in place before backward is then refused.
+    """
 
     _array_backward = True
 
     @staticmethod
     def forward(ctx, x):
-        if ctx.needs_input_grad[0]:  # a bool mask: a quarter of a float32 one kept alive
-            ctx.save_for_backward(~(x <= 0))
-        return ctx.xp.maximum(x, 0)
+        y = ctx.xp.maximum(x, 0)
+        ctx.save_for_backward(y)
+        return y
 
     @staticmethod
     def backward(ctx, g):
-        mask, = ctx.saved_tensors
-        # on arrays the product is Masked's forward; on Tensors, Masked records it as one node
-        return Masked.apply(g, mask) if isinstance(g, Tensor) else g * mask
+        y, = ctx.saved_tensors
+        if isinstance(g, Tensor):  # Masked records the product as one node (the mask: constant)
+            return Masked.apply(g, y._data != 0)
+        return g * (y != 0)
 
 
 class Masked(ArrayFunction):

@@ -196,35 +196,38 @@ class CrossEntropy(ArrayFunction):
 
         ∂ℓ/∂x = (softmax(x) - onehot(y)) / N
 
-    Backward recomputes softmax(x) with a differentiable op, so gradients of gradients work.
-    `cross_entropy` uses it when no class weight, ignored target or label smoothing is in
-    play; it is the composition log_softmax → gather → mean, checked against it in tests.
+    Forward keeps softmax(x), which it computes on the way to the loss, for the usual
+    backward; with ``create_graph`` backward recomputes it with a differentiable op, so
+    gradients of gradients work. `cross_entropy` uses it when no class weight, ignored
+    target or label smoothing is in play; it is the composition log_softmax → gather →
+    mean, checked against it in tests.
     """
 
     @staticmethod
     def forward(ctx, x, target, reduction):
         xp = ctx.xp
         shifted = x - x.max(axis=1, keepdims=True)
-        log_norm = xp.log(xp.exp(shifted).sum(axis=1))
-        losses = log_norm - shifted[xp.arange(x.shape[0]), target]
+        exps = xp.exp(shifted)
+        norm = exps.sum(axis=1, keepdims=True)
+        losses = xp.log(norm[:, 0]) - shifted[xp.arange(x.shape[0]), target]
+        exps /= norm                                                     # softmax(x)
         ctx.reduction = reduction
-        ctx.save_for_backward(x, target)  # (a target changed in place since is then refused)
+        # (x for double backward; a target changed in place since is then refused)
+        ctx.save_for_backward(x, target, exps)
         total = losses.sum()
         return total / x.shape[0] if reduction == "mean" else total
 
     @staticmethod
     def backward(ctx, g):
-        x, target = ctx.saved_tensors
+        x, target, probs = ctx.saved_tensors
         xp, n = ctx.xp, x._data.shape[0]
         rows = xp.arange(n)
         if not _grad_state.enabled:
-            # the usual backward: the formula on the arrays, in place, without the bookkeeping
-            # of four Tensor ops that nothing records
-            a = x._data
-            dx = xp.exp(a - a.max(axis=1, keepdims=True))
-            dx /= dx.sum(axis=1, keepdims=True)                          # softmax(x)
-            dx[rows, target._data] -= 1                                  # − onehot(y)
-            dx *= g._data / n if ctx.reduction == "mean" else g._data
+            # the usual backward: the formula on the arrays, without the bookkeeping of Tensor
+            # ops that nothing records
+            scale = g._data / n if ctx.reduction == "mean" else g._data
+            dx = probs._data * scale                                     # softmax(x)
+            dx[rows, target._data] -= scale                              # − onehot(y)
             return Tensor._make(dx, x._device), None, None
         # create_graph: with Tensor ops, so that the gradient can be differentiated again
         onehot = xp.zeros(x._data.shape, dtype=x._data.dtype)
