@@ -157,6 +157,38 @@ def interleaved_per_call(fns: dict[str, Callable[[], object]], repeat: int = 7,
     return {name: statistics.median(ts) for name, ts in samples.items()}
 
 
+def rounds(ours: dict[str, Callable[[], object]], theirs: Callable[[], object], runs: int,
+           round_runs: int, max_seconds: float | None = None,
+           pause: float = 0.3) -> tuple[dict[str, list[float]], dict[str, float]]:
+    """Time implementations that share a thread pool (`ours`) against one that has its own
+    (`theirs`: PyTorch) when they cannot take turns run by run (see the README: both pools'
+    idle threads busy-wait and would steal each other's cores). The runs are split into
+    rounds: in each, `ours` take turns for `round_runs` runs, then, after a pause that lets
+    the spinning threads sleep, `theirs` runs as many times, and a pause again. Returns every
+    run's seconds by name (`theirs` under "PyTorch") and, for each of `ours`, the median over
+    rounds of that round's ratio of medians, in which a change of the machine's speed between
+    rounds cancels. Each function is called once before the timed rounds."""
+    for fn in [*ours.values(), theirs]:
+        time_once(fn)
+    times: dict[str, list[float]] = {k: [] for k in [*ours, "PyTorch"]}
+    ratios: dict[str, list[float]] = {k: [] for k in ours}
+    start = time.perf_counter()
+    while len(times["PyTorch"]) < runs:
+        k = min(round_runs, runs - len(times["PyTorch"]))
+        time.sleep(pause)  # let PyTorch's spinning threads go to sleep
+        mine = interleaved_runs(ours, k, warmup=0, min_runs=k)
+        time.sleep(pause)  # and OpenBLAS's
+        other = interleaved_runs({"PyTorch": theirs}, k, warmup=0, min_runs=k)["PyTorch"]
+        for name, ts in [*mine.items(), ("PyTorch", other)]:
+            times[name] += ts
+        for name, ts in mine.items():
+            ratios[name].append(statistics.median(ts) / statistics.median(other))
+        if (max_seconds and len(times["PyTorch"]) >= 5
+                and time.perf_counter() - start > max_seconds):
+            break
+    return times, {name: statistics.median(r) for name, r in ratios.items()}
+
+
 def paired_ratio(xs: list[float], ys: list[float]) -> float:
     """The median over repeats of x / y, each pair measured back to back: a change of the
     machine's speed between repeats (common on shared machines) cancels in each ratio."""

@@ -35,7 +35,6 @@ import re
 import statistics
 import subprocess
 import sys
-import time
 
 import numpy as np
 from _common import (
@@ -46,6 +45,7 @@ from _common import (
     markdown_table,
     optional_import,
     paired_ratio,
+    rounds,
     write_results,
 )
 from numpy.lib.stride_tricks import sliding_window_view
@@ -232,12 +232,9 @@ def implementations(kind, args, torch):
 def timing(torch, runs: int, max_seconds: float, single_thread: bool) -> list[dict]:
     """The NumPy-based implementations take turns run by run. With one thread each, PyTorch
     takes its turn right after minitorch_np, and the ratio is the median of the runs' ratios.
-    With several threads PyTorch cannot take turns run by run: OpenBLAS's idle threads and
-    PyTorch's OpenMP threads busy-wait after each call and would steal each other's cores. So
-    the runs are split into rounds: in each, the NumPy-based implementations take turns for
-    a few runs, then (after a pause that lets the spinning threads sleep) PyTorch runs as
-    many times; the ratio is the median over rounds of each round's ratio of medians, in
-    which a change of the machine's speed between rounds cancels."""
+    With several threads PyTorch cannot take turns run by run (both libraries' idle threads
+    busy-wait and would steal each other's cores): it is timed in rounds, `ROUND_RUNS` runs
+    of the NumPy-based implementations, then as many of PyTorch (`_common.rounds`)."""
     rows = []
     for name, kind, args in CASES:
         impls, theirs = implementations(kind, args, torch)
@@ -249,7 +246,8 @@ def timing(torch, runs: int, max_seconds: float, single_thread: bool) -> list[di
             times = interleaved_runs(impls, runs, max_seconds=max_seconds)
             ratio = paired_ratio(times["minitorch_np"], times["PyTorch"])
         else:
-            times, ratio = _rounds(impls, theirs, runs, max_seconds)
+            times, ratios = rounds(impls, theirs, runs, ROUND_RUNS, max_seconds)
+            ratio = ratios["minitorch_np"]
         medians = {k: (statistics.median(ts), len(ts)) for k, ts in times.items()}
         rows.append({"case": name, **medians, "ratio": ratio})
         print(f"{name}: " + ", ".join(f"{k} {v[0] * 1e3:.2f} ms" for k, v in medians.items()),
@@ -258,26 +256,6 @@ def timing(torch, runs: int, max_seconds: float, single_thread: bool) -> list[di
 
 
 ROUND_RUNS = 3  # runs of each implementation per round, when PyTorch is timed apart
-
-
-def _rounds(impls, theirs, runs: int, max_seconds: float) -> tuple[dict, float]:
-    """(every run's seconds by implementation, the median over rounds of minitorch_np's median
-    over PyTorch's median in that round); see `timing`."""
-    times = {k: [] for k in [*impls, "PyTorch"]}
-    ratios = []
-    start = time.perf_counter()
-    while len(times["PyTorch"]) < runs:
-        k = min(ROUND_RUNS, runs - len(times["PyTorch"]))
-        time.sleep(0.3)  # let PyTorch's spinning threads go to sleep
-        ours = interleaved_runs(impls, k, min_runs=k)
-        time.sleep(0.3)  # and OpenBLAS's
-        theirs_k = interleaved_runs({"PyTorch": theirs}, k, min_runs=k)["PyTorch"]
-        for name, ts in [*ours.items(), ("PyTorch", theirs_k)]:
-            times[name] += ts
-        ratios.append(statistics.median(ours["minitorch_np"]) / statistics.median(theirs_k))
-        if len(times["PyTorch"]) >= 5 and time.perf_counter() - start > max_seconds:
-            break
-    return times, statistics.median(ratios)
 
 
 # ---------------------------------------------------------------------------------------------
