@@ -226,8 +226,8 @@ class CrossEntropy(ArrayFunction):
             # the usual backward: the formula on the arrays, without the bookkeeping of Tensor
             # ops that nothing records
             scale = g._data / n if ctx.reduction == "mean" else g._data
-            dx = probs._data * scale                                     # softmax(x)
-            dx[rows, target._data] -= scale                              # − onehot(y)
+            dx = probs._data * scale                                     # softmax(x) · s
+            dx[rows, target._data] -= scale                              # − onehot(y) · s
             return Tensor._make(dx, x._device), None, None
         # create_graph: with Tensor ops, so that the gradient can be differentiated again
         onehot = xp.zeros(x._data.shape, dtype=x._data.dtype)
