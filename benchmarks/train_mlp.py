@@ -286,13 +286,14 @@ def speed_summary(rows: list[dict]) -> str:
                 ratio = paired[ours] if other == "hand-written NumPy" else against_torch[ours]
                 lines.append(f"- {ours}: {ratio:.2f}× {other} (target ≤ {limit}×): "
                              f"{'met' if ratio <= limit else 'NOT met'}")
+    torch_note = ("× PyTorch is the median over rounds — one epoch of each NumPy-based "
+                  "implementation, a pause, one epoch of PyTorch, a pause — of each round's "
+                  "ratio (PyTorch's threads and OpenBLAS's must not meet; see "
+                  "benchmarks/README.md)." if "PyTorch" in by_name else
+                  "PyTorch is not installed.")
     return (table + "\n\n× hand-written NumPy is the median over runs of each run's ratio "
             "(the two timed back to back, so that a change of the machine's speed between runs "
-            "cancels); × PyTorch is the median over rounds — one epoch of each NumPy-based "
-            "implementation, a pause, one epoch of PyTorch, a pause — of each round's ratio "
-            "(PyTorch's threads and OpenBLAS's must not meet; see benchmarks/README.md)."
-            "\n\nTargets (issue):\n"
-            + "\n".join(lines))
+            f"cancels); {torch_note}\n\nTargets (issue):\n" + "\n".join(lines))
 
 
 # ---------------------------------------------------------------------------------------------
