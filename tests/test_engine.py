@@ -511,6 +511,31 @@ def test_backward_returning_too_few_gradients_raises(device):
         TooFewGradients.apply(a, b).sum().backward()
 
 
+class WrongDtype(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2.0
+
+    @staticmethod
+    def backward(ctx, g):
+        return (g * 2.0).to(torch.float32)  # a float32 gradient for a float64 input
+
+
+@pytest.mark.parametrize("walk", ["backward", "grad", "create_graph"])
+def test_a_gradient_of_another_dtype_is_cast_to_the_inputs(device, walk):
+    # the plain walk (backward) casts the array, the general walks (grad, create_graph) the
+    # Tensor: the leaf's gradient has the leaf's dtype either way
+    x = leaf([1.0, -3.0], device)
+    y = (WrongDtype.apply(x) * x).sum()  # dy/dx = 2x + 2x
+    if walk == "backward":
+        y.backward()
+        g = x.grad
+    else:
+        g, = torch.autograd.grad(y, x, create_graph=walk == "create_graph")
+    assert g.dtype == torch.float64
+    np.testing.assert_allclose(to_host(g), [4.0, -12.0], rtol=1e-6)
+
+
 # ---- the graph seen from outside ------------------------------------------------------------
 def test_grad_fn_names(device):
     x = leaf([1.0, 2.0], device)

@@ -42,6 +42,9 @@ def run_backward(roots, grad_roots, retain_graph: bool, create_graph: bool,
         targets.append(r._edge())
 
     deps = _count_dependencies([t for t, _ in targets])
+    if inputs is None and not create_graph and not _anomaly._state.enabled:
+        _walk_on_arrays(targets, grad_roots, deps, retain_graph)
+        return None
     capture = useful = None
     if inputs is not None:
         capture = {}
@@ -83,6 +86,120 @@ def run_backward(roots, grad_roots, retain_graph: bool, create_graph: bool,
                                "desired behavior.")
         results.append(g)
     return tuple(results)
+
+
+def _walk_on_arrays(targets, grad_roots, deps, retain_graph: bool) -> None:
+    """The walk of a plain ``backward()`` (no ``inputs``, no ``create_graph``, no anomaly
+    mode), the one every training step takes: the same steps, with the gradients carried as
+    the backend's arrays, since nothing records them. They become Tensors only where someone
+    sees them: ``.grad``, a hook, a Function whose backward is written with Tensor ops
+    (`_node_on_tensors`). A built-in `_array_backward` formula runs on the arrays directly.
+    """
+    claimed = {id(_owner(g)) for g in grad_roots}  # see _adopt
+    buffers: dict = {}
+    for (target, nr), g in zip(targets, grad_roots):
+        with device_guard(g._device):
+            _add_to_buffer(buffers, target, nr, g._data)
+    ready = []
+    for target, _ in targets:
+        if deps.get(target, 0) == 0 and all(target is not r for r in ready):
+            ready.append(target)
+    with set_grad_enabled(False):
+        while ready:
+            target = ready.pop()
+            grads = buffers.pop(target, None)
+            if isinstance(target, BackwardNode):
+                if target.device.index:
+                    with device_guard(target.device):
+                        _node_on_arrays(target, grads, buffers, deps, ready, retain_graph,
+                                        claimed)
+                else:
+                    _node_on_arrays(target, grads, buffers, deps, ready, retain_graph, claimed)
+            elif grads is not None:
+                _leaf_on_arrays(target, grads[0], claimed)
+
+
+def _node_on_arrays(node, grads, buffers, deps, ready, retain_graph, claimed) -> None:
+    """Run one node of the plain walk and pass its (array) gradients down its edges."""
+    out = None
+    if grads is not None:
+        fn = node._forward_cls
+        if fn._array_backward and node._builtin and len(grads) == 1 and not node._watch:
+            node._on_arrays = True
+            try:
+                out = fn.backward(node, grads[0])
+            finally:
+                node._on_arrays = False
+            if type(out) is not tuple:
+                out = (out,)
+        else:
+            out = _node_on_tensors(node, grads, claimed)
+    if not retain_graph:
+        node._release()
+    i = 0  # (a counter, not enumerate: this runs for every edge of every node)
+    for edge in node._edges:
+        if edge is not None:
+            target = edge[0]
+            if out is not None:
+                g = out[i]
+                if g is not None:
+                    if g.shape != edge[2] or g.dtype != edge[3]:
+                        g = _conform_array(node, i, g)
+                    buf = buffers.get(target)  # (_add_to_buffer, inlined)
+                    if buf is None:
+                        buf = buffers[target] = [None] * edge[4]
+                    nr = edge[1]
+                    prev = buf[nr]
+                    buf[nr] = g if prev is None else prev + g
+            left = deps[target] - 1
+            deps[target] = left
+            if left == 0:
+                ready.append(target)
+        i += 1
+
+
+def _node_on_tensors(node, grads, claimed) -> list:
+    """A node of the plain walk that needs Tensors: hooks or ``retain_grad()`` on its
+    outputs, several outputs, or a backward written with Tensor ops (a user's Function).
+    Its gradients are wrapped, it runs as on the general walk, and its results are checked
+    and unwrapped."""
+    meta = node._output_meta
+    grads = [None if g is None else Tensor._make(g, meta[nr][2]) for nr, g in enumerate(grads)]
+    if node._watch:
+        _run_watched(node, grads, None, False, claimed)
+    out = _call_backward(node, grads, False)
+    if not node._builtin:
+        # a user's backward may return arrays it keeps: never adopt those
+        claimed.update(id(_owner(g)) for g in out if isinstance(g, Tensor))
+    arrays = []
+    for i, edge in enumerate(node._edges):
+        g = out[i]
+        if edge is not None and g is not None:
+            _check_gradient(node, i, g)
+            g = g._data
+        arrays.append(g)
+    return arrays
+
+
+def _leaf_on_arrays(leaf: Tensor, a, claimed) -> None:
+    """``leaf.grad += a`` on the plain walk, after the leaf's hooks."""
+    device = leaf._device
+    if leaf._hooks:
+        g = Tensor._make(a, device)
+        claimed.add(id(_owner(g)))  # a hook may keep what it is given, or return its own
+        g = _run_hooks(leaf, g)
+        claimed.add(id(_owner(g)))
+        a = g._data
+    grad = leaf._grad
+    if grad is None:
+        if not _adopt(a, device.backend, claimed):
+            with device_guard(device):
+                a = a.copy()
+        leaf._grad = Tensor._make(a, device)
+    else:
+        with device_guard(device):
+            grad._data += a
+        grad._version_counter.value += 1
 
 
 def _key(edge):
@@ -141,6 +258,8 @@ def _leading_to(start, wanted: set) -> set:
 
 
 def _add_to_buffer(buffers: dict, target, nr: int, g) -> None:
+    """Keep gradient `g` (conformed: the shape and dtype of output `nr` of `target`) until
+    `target` runs; a second one for the same output is added to it."""
     buf = buffers.get(target)
     if buf is None:
         n = len(target._output_meta) if isinstance(target, BackwardNode) else 1
@@ -148,9 +267,11 @@ def _add_to_buffer(buffers: dict, target, nr: int, g) -> None:
     buf[nr] = g if buf[nr] is None else _sum(buf[nr], g)
 
 
-def _sum(a: Tensor, b: Tensor) -> Tensor:
-    """Two gradients for one output: ``a + b``, on the arrays when no graph is recorded and
-    both already have one shape and dtype (as conformed gradients do)."""
+def _sum(a, b):
+    """Two gradients for one output: ``a + b`` (arrays on the plain walk; Tensors on the
+    general one, on their arrays when no graph is recorded)."""
+    if not isinstance(a, Tensor):
+        return a + b
     x, y = a._data, b._data
     if (not _grad_state.enabled and x.shape == y.shape and x.dtype == y.dtype
             and a._device is b._device and not a._device.index):
@@ -190,7 +311,7 @@ def _accumulate_grad(tensor: Tensor, g: Tensor, create_graph: bool, claimed=None
     elif tensor._grad is None:
         # users update .grad in place (clip_grad_norm_, the next backward's +=), so the stored
         # gradient must own its memory: g's own array when nothing else can reach it, else a copy
-        if _adopt(g, claimed):
+        if _adopt(g._data, g._device.backend, claimed):
             # the gradient tensor itself, unless it is a view or in a graph (then a new one)
             plain = g._base is None and g.grad_fn is None and not g._requires_grad
             tensor._grad = g if plain else Tensor._make(g._data, g._device)
@@ -207,7 +328,7 @@ def _owner(g: Tensor):
     return g._device.backend.owner(g._data)
 
 
-def _adopt(g: Tensor, claimed) -> bool:
+def _adopt(a, backend, claimed) -> bool:
     """May a leaf keep `g`'s array as its ``.grad``, saving a copy (PyTorch steals it too)?
 
     Only when nothing else can reach that memory: it is a whole, writable, contiguous array
@@ -217,8 +338,6 @@ def _adopt(g: Tensor, claimed) -> bool:
     """
     if claimed is None:
         return False
-    a = g._data
-    backend = g._device.backend
     if not (a.flags.c_contiguous and backend.is_writable(a)):
         return False
     owner = backend.owner(a)
@@ -254,16 +373,7 @@ def _run_node(node, grads, buffers, deps, ready, capture, retain_graph, create_g
     in_grads = None
     if grads is not None:
         if node._watch:
-            for nr, ref in node._watch.items():
-                t = ref()
-                if t is None or grads[nr] is None:
-                    continue
-                if t._hooks:
-                    claimed.add(id(_owner(grads[nr])))
-                    grads[nr] = _run_hooks(t, grads[nr])
-                    claimed.add(id(_owner(grads[nr])))
-                if t._retains_grad and capture is None:
-                    _accumulate_grad(t, grads[nr], create_graph, claimed)
+            _run_watched(node, grads, capture, create_graph, claimed)
         if capture is not None:
             for nr, g in enumerate(grads):
                 key = (id(node), nr)
@@ -291,6 +401,21 @@ def _run_node(node, grads, buffers, deps, ready, capture, retain_graph, create_g
         deps[target] -= 1
         if deps[target] == 0:
             ready.append(target)
+
+
+def _run_watched(node, grads: list, capture, create_graph: bool, claimed) -> None:
+    """The hooks of the node's output tensors (each output's gradient replaced by what they
+    return), and ``.grad`` for those that called ``retain_grad()``."""
+    for nr, ref in node._watch.items():
+        t = ref()
+        if t is None or grads[nr] is None:
+            continue
+        if t._hooks:
+            claimed.add(id(_owner(grads[nr])))
+            grads[nr] = _run_hooks(t, grads[nr])
+            claimed.add(id(_owner(grads[nr])))
+        if t._retains_grad and capture is None:
+            _accumulate_grad(t, grads[nr], create_graph, claimed)
 
 
 def _call_backward(node, grads, create_graph):
@@ -346,14 +471,19 @@ def _backward_on_arrays(node, grads) -> tuple | list:
     return wrapped
 
 
-def _conform(node, i: int, g) -> Tensor:
-    """Reduce a gradient to its input's shape (undoing broadcasting) and dtype; check both."""
+def _check_gradient(node, i: int, g) -> None:
+    """A gradient a backward formula returned for argument `i`: a Tensor on the node's device."""
     if not isinstance(g, Tensor):
         raise TypeError(f"{node.name()}: backward must return Tensors or None, got "
                         f"{type(g).__name__} for argument {i}")
     if g._device is not node.device:
         raise RuntimeError(f"{node.name()}: backward returned a gradient on {g._device} for "
                            f"argument {i}, which lives on {node.device}")
+
+
+def _conform(node, i: int, g) -> Tensor:
+    """Reduce a gradient to its input's shape (undoing broadcasting) and dtype; check both."""
+    _check_gradient(node, i, g)
     edge = node._edges[i]
     shape, dtype = edge[2], edge[3]
     if g._data.shape != shape:
@@ -366,8 +496,22 @@ def _conform(node, i: int, g) -> Tensor:
     return g
 
 
-def sum_to(g: Tensor, shape) -> Tensor:
-    """Sum `g` over the dimensions broadcasting added or stretched, to get `shape` back.
+def _conform_array(node, i: int, a):
+    """`_conform` on the plain walk, for a built-in formula's array result."""
+    shape, dtype = node._edges[i][2], node._edges[i][3]
+    if a.shape != shape:
+        a = sum_to(a, shape)
+        if a.shape != shape:
+            raise RuntimeError(f"{node.name()}: backward returned a gradient of shape "
+                               f"{tuple(a.shape)} for argument {i} of shape {tuple(shape)}")
+    if a.dtype != dtype:
+        a = a.astype(dtype)
+    return a
+
+
+def sum_to(g, shape):
+    """Sum `g` (a Tensor or an array) over the dimensions broadcasting added or stretched,
+    to get `shape` back.
 
     Leaves `g` unchanged when `shape` cannot be a broadcast of it (the caller reports).
     """
@@ -377,7 +521,7 @@ def sum_to(g: Tensor, shape) -> Tensor:
     dims = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
                                       if n == 1 and g.shape[lead + i] != 1)
     if dims:
-        g = g.sum(dim=dims, keepdim=True)
+        g = g.sum(dims, keepdim=True) if isinstance(g, Tensor) else g.sum(dims, keepdims=True)
     if lead:
         g = g.reshape(shape) if g.shape[lead:] == tuple(shape) else g
     return g

@@ -37,6 +37,7 @@ from . import anomaly as _anomaly
 __all__ = ["Function", "BackwardNode", "FunctionCtx", "once_differentiable"]
 
 _PACKAGE = __name__.split(".")[0] + "."  # where the built-in Functions live
+_INPUT, _OUTPUT, _CONST = "input", "output", "const"  # the kinds of saved values
 
 
 class BackwardNode:
@@ -49,8 +50,9 @@ class BackwardNode:
     needs_input_grad: tuple = ()
     device = None
     output_device = None   # set by a forward whose outputs live on another device
-    # per argument, None or (BackwardNode | leaf Tensor, output_nr, shape, numpy dtype): where
-    # its gradient goes, and the shape and dtype the gradient must have
+    # per argument, None or (BackwardNode | leaf Tensor, output_nr, shape, numpy dtype,
+    # n_outputs): where its gradient goes, the shape and dtype the gradient must have, and
+    # how many outputs (gradients) the target has: 1 for a leaf
     _edges: tuple = ()
     _output_meta: tuple = ()    # per output: (shape, numpy dtype, device)
     _to_save = None             # what forward passed to save_for_backward
@@ -93,31 +95,45 @@ class BackwardNode:
                 "values of the graph are freed when you call .backward() or autograd.grad(). "
                 "Specify retain_graph=True if you need to backward through the graph a second "
                 "time or if you need to access saved tensors after calling backward.")
-        on_arrays = self._on_arrays
         out = []
+        if self._on_arrays:  # (the plain walk's case, and the most frequent: kept apart)
+            for kind, value, counter, version in self._saved or ():
+                if kind is _INPUT:  # a tensor's counter, made when it was first changed in place
+                    counter = value._counter
+                    if counter is not None and counter.value != version:
+                        self._stale(kind, value, counter, version)
+                    out.append(value._data)
+                elif kind is _OUTPUT:
+                    if counter.value != version:
+                        self._stale(kind, value, counter, version)
+                    out.append(value[1])
+                else:
+                    out.append(value._data if isinstance(value, Tensor) else value)
+            return tuple(out)
         for kind, value, counter, version in self._saved or ():
-            if kind == "input":  # a tensor's counter, made when it was first changed in place
+            if kind is _INPUT:
                 counter = value._counter
             if counter is not None and counter.value != version:
-                # an output is saved as (output_nr, array), an input as its Tensor
-                t = Tensor._make(value[1], self._output_meta[value[0]][2]) \
-                    if kind == "output" else value
-                raise RuntimeError(
-                    f"{self.name()}: one of the variables needed for gradient computation has "
-                    f"been modified by an inplace operation: [{t.dtype} {list(t.shape)}] is at "
-                    f"version {counter.value}; expected version {version} instead.")
-            if kind == "output":
+                self._stale(kind, value, counter, version)
+            if kind is _OUTPUT:
                 nr, array = value
-                if on_arrays:
-                    out.append(array)
-                    continue
                 t = Tensor._make(array, self._output_meta[nr][2], requires_grad=True,
                                  grad_fn=self, output_nr=nr)
                 t._version_counter = counter
                 out.append(t)
             else:
-                out.append(value._data if on_arrays and isinstance(value, Tensor) else value)
+                out.append(value)
         return tuple(out)
+
+    def _stale(self, kind, value, counter, version):
+        """Raise: a saved input or output was changed in place after it was saved."""
+        # an output is saved as (output_nr, array), an input as its Tensor
+        t = Tensor._make(value[1], self._output_meta[value[0]][2]) if kind is _OUTPUT \
+            else value
+        raise RuntimeError(
+            f"{self.name()}: one of the variables needed for gradient computation has "
+            f"been modified by an inplace operation: [{t.dtype} {list(t.shape)}] is at "
+            f"version {counter.value}; expected version {version} instead.")
 
     # -- graph inspection ---------------------------------------------------------------
     @classmethod
@@ -375,7 +391,11 @@ def _link(ctx, args) -> None:
     for a in args:
         if needs[i]:
             node, data = a.grad_fn, a._data  # (a leaf's _output_nr is 0)
-            edges.append((a if node is None else node, a._output_nr, data.shape, data.dtype))
+            if node is None:
+                edges.append((a, 0, data.shape, data.dtype, 1))
+            else:
+                edges.append((node, a._output_nr, data.shape, data.dtype,
+                              len(node._output_meta)))
         else:
             edges.append(None)
         i += 1
@@ -403,30 +423,30 @@ def _resolve_saved(values, args, raw_args, outs, returned, results) -> tuple:
         for r in raw_args:  # identity first: most saved values are inputs
             if r is v and isinstance(args[i], Tensor):
                 a = args[i]
-                saved.append(("input", a, None, 0 if a._counter is None else a._counter.value))
+                saved.append((_INPUT, a, None, 0 if a._counter is None else a._counter.value))
                 break
             i += 1
         else:
             for i, o in enumerate(outs):
                 if o is v or returned[i] is v:
                     counter = results[i]._version_counter
-                    saved.append(("output", (i, o), counter, counter.value))
+                    saved.append((_OUTPUT, (i, o), counter, counter.value))
                     break
             else:
                 if type(v) in (bool, int, float):
                     # a Python scalar is kept as it is; not a NumPy scalar (np.float64
                     # subclasses float), which ufuncs return for 0-d arrays
-                    saved.append(("const", v, None, 0))
+                    saved.append((_CONST, v, None, 0))
                 elif isinstance(v, Tensor):
-                    saved.append(("input", v, None,
+                    saved.append((_INPUT, v, None,
                                   0 if v._counter is None else v._counter.value))
                 else:  # an array computed inside forward: a constant for double backward
                     device = results[0]._device
-                    saved.append(("const", Tensor._make(v, device), None, 0))
+                    saved.append((_CONST, Tensor._make(v, device), None, 0))
     return tuple(saved)
 
 
-_NOTHING = ("const", None, None, 0)  # what a None passed to save_for_backward becomes
+_NOTHING = (_CONST, None, None, 0)  # what a None passed to save_for_backward becomes
 
 
 class _DelayedError(Function):
