@@ -24,6 +24,7 @@ from ._functions.elementwise import (abs, add, clamp, clip, cos, div, eq, exp, f
                                      mul, ne, neg, pow, relu, remainder, rsqrt, sigmoid, sign,
                                      sin, sqrt, square, sub, tanh, true_divide, where)
 from ._functions.indexing import gather, index_select, masked_fill, take_along_dim
+from ._functions.inplace import _foreach_add_
 from ._functions.linalg import bmm, dot, matmul, mm, mv, outer
 from ._functions.reduction import (all, amax, amin, any, argmax, argmin, logsumexp, max, mean,
                                    median, min, norm, prod, softmax, log_softmax, std, sum, var)

@@ -338,3 +338,47 @@ def test_augmented_floor_div_mod_and_bitwise_assignments_are_in_place(device):
     assert to_host(f).tolist() == [9.0, 6.0]
     with pytest.raises(RuntimeError, match="floor_divide_: result type .*float32 can't be cast"):
         t //= 0.5
+
+
+# ---- torch._foreach_add_: the one call of an optimizer's plain update -----------------------
+def test_foreach_add_is_add_on_each_pair(device):
+    ts = [_t(X, device), _t(ROW, device), _t(POS, device)]
+    os_ = [_t(POS, device), _t(ROW * 3, device), _t(X, device)]
+    memory = [t._data for t in ts]
+    versions = [t._version for t in ts]
+    torch._foreach_add_(ts, os_, alpha=-0.5)
+    for t, a, b in zip(ts, (X, ROW, POS), (POS, ROW * 3, X)):
+        np.testing.assert_array_equal(to_host(t), a + np.float32(-0.5) * b)
+        assert t.dtype == torch.float32
+    assert all(t._data is m for t, m in zip(ts, memory))  # written in place
+    assert [t._version for t in ts] == [v + 1 for v in versions]
+
+
+def test_foreach_add_falls_back_to_add_for_other_operands(device):
+    # a broadcast row, a float64 operand and a number take add_'s general path
+    t, u, v = _t(X, device), _t(X, device), _t(X, device)
+    torch._foreach_add_([t, u, v], [_t(ROW, device), _t(POS, device).double(), 2.0])
+    np.testing.assert_array_equal(to_host(t), X + ROW)
+    np.testing.assert_allclose(to_host(u), X + POS, rtol=1e-7)
+    assert u.dtype == torch.float32
+    np.testing.assert_array_equal(to_host(v), X + 2.0)
+    with pytest.raises(RuntimeError, match="add_"):  # add_'s own message for a shape it can't take
+        torch._foreach_add_([_t(ROW, device)], [_t(X, device)])
+
+
+def test_foreach_add_checks_its_lists(device):
+    t = _t(X, device)
+    with pytest.raises(RuntimeError, match="same length.*2 and 1"):
+        torch._foreach_add_([t, t], [t])
+    with pytest.raises(TypeError, match="list of Tensors, got ndarray"):
+        torch._foreach_add_([X], [t])
+    np.testing.assert_array_equal(to_host(t), X)
+
+
+def test_foreach_add_while_recording_is_refused_on_a_leaf_requiring_grad(device):
+    w = torch.tensor(X, device=device, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        torch._foreach_add_([w], [_t(X, device)])
+    with torch.no_grad():
+        torch._foreach_add_([w], [_t(X, device)])
+    np.testing.assert_array_equal(to_host(w), 2 * X)

@@ -131,6 +131,33 @@ def add_(self, other, *, alpha=1):
     return apply_inplace("add_", self, lambda t, o: E.add(t, o, alpha=alpha), other)
 
 
+def _foreach_add_(self, other, *, alpha=1) -> None:
+    """``t += alpha · o`` for each pair of the lists `self` and `other` (PyTorch's
+    ``torch._foreach_add_``, the one call its optimizers make for a whole parameter group).
+
+    Each pair is `add_`'s direct path without its per-call checks, when it may take it: no
+    graph recorded, a tensor of t's device, dtype and shape, a number `alpha`. Any other pair
+    goes through ``t.add_(o, alpha=alpha)``, which checks, promotes and reports.
+    """
+    tensors, others = list(self), list(other)
+    if len(tensors) != len(others):
+        raise RuntimeError(f"_foreach_add_: expected two lists of the same length, got "
+                           f"{len(tensors)} and {len(others)}")
+    direct = (not _grad_state.enabled and isinstance(alpha, (int, float))
+              and not isinstance(alpha, bool))
+    for t, o in zip(tensors, others):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"_foreach_add_: expected a list of Tensors, got "
+                            f"{type(t).__name__}")
+        a = t._data
+        if (not direct or not isinstance(o, Tensor) or o._device is not t._device
+                or t._device.index or o._data.dtype != a.dtype or o._data.shape != a.shape):
+            t.add_(o, alpha=alpha)
+            continue
+        a += o._data * alpha if alpha != 1 else o._data
+        (t._counter or t._version_counter).value += 1
+
+
 def sub_(self, other, *, alpha=1):
     """``self -= alpha · other``."""
     E.refuse_bool_subtraction(self, other)

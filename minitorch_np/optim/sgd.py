@@ -4,6 +4,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import minitorch_np as torch
+
 from .optimizer import Optimizer, _execution_flags, _params_with_grad
 
 __all__ = ["SGD"]
@@ -83,7 +85,12 @@ class SGD(Optimizer):
         for group in self.param_groups:
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
             weight_decay, nesterov = group["weight_decay"], group["nesterov"]
-            for p in _params_with_grad(group):
+            params = _params_with_grad(group)
+            if momentum == 0 and weight_decay == 0 and not group["maximize"]:
+                # plain w ← w - η g for the whole group: one call, as PyTorch's foreach path
+                torch._foreach_add_(params, [p.grad for p in params], alpha=-lr)
+                continue
+            for p in params:
                 grad = p.grad if not group["maximize"] else -p.grad
                 if weight_decay != 0:
                     grad = grad.add(p, alpha=weight_decay)
