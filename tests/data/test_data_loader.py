@@ -104,6 +104,18 @@ def test_generator_state_round_trip():
         DataLoader(_index_dataset(3), shuffle=True, generator=np.random.default_rng(0))
 
 
+def test_random_sampler_draws_at_the_first_next_not_at_iter():
+    # as PyTorch's generator-based __iter__: iter() alone consumes no randomness
+    g = Generator().manual_seed(3)
+    state = g.get_state()
+    it = iter(RandomSampler(range(6), generator=g))
+    assert np.array_equal(g.get_state(), state)
+    first = next(it)
+    assert not np.array_equal(g.get_state(), state)
+    g.set_state(state)
+    assert [first, *it] == list(RandomSampler(range(6), generator=g))
+
+
 def test_random_sampler_replacement_and_num_samples():
     g = Generator().manual_seed(0)
     drawn = list(RandomSampler(range(5), replacement=True, num_samples=200, generator=g))

@@ -77,14 +77,19 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self) -> Iterator[int]:
+        # the draws are made lazily, at the first next(), as from a generator; the indices
+        # then come from C (a generator's `yield from` runs three bytecodes per index)
+        return itertools.chain.from_iterable(self._draws())
+
+    def _draws(self) -> Iterator[list[int]]:
         n = len(self.data_source)
         rng = _epoch_generator(self.generator, "RandomSampler")._rng
         if self.replacement:
-            yield from rng.integers(0, n, size=self.num_samples).tolist()
+            yield rng.integers(0, n, size=self.num_samples).tolist()
             return
         for _ in range(self.num_samples // n):
-            yield from rng.permutation(n).tolist()
-        yield from rng.permutation(n)[:self.num_samples % n].tolist()
+            yield rng.permutation(n).tolist()
+        yield rng.permutation(n)[:self.num_samples % n].tolist()
 
     def __len__(self) -> int:
         return self.num_samples
