@@ -218,10 +218,13 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run forward on `args` and record the node when gradients are needed."""
-        # one pass over the arguments: their device, which need a gradient, their arrays
+        # one pass over the arguments: their device, which need a gradient, their arrays,
+        # and (when grad mode is on) the edges to the nodes or leaves gradients go to
+        recording = _grad_state.enabled
         device = None
         needs = []
         raw = []
+        edges = []
         for a in args:
             if isinstance(a, Tensor):
                 if device is None:
@@ -230,13 +233,24 @@ class Function:
                     raise RuntimeError(
                         f"{cls.__name__}: expected all tensors to be on the same device, but "
                         f"found at least two devices, {device} and {a._device}")
-                needs.append(a._requires_grad)
-                raw.append(a._data)
+                data = a._data
+                raw.append(data)
                 if a._base is not None and a._base.grad_fn is not None:
                     _refuse_stale_view(cls, a)
+                if a._requires_grad:
+                    needs.append(True)
+                    if recording:  # the edge to its node, or to the leaf itself (_edges)
+                        node = a.grad_fn
+                        edges.append((a, 0, data.shape, data.dtype, 1) if node is None else
+                                     (node, a._output_nr, data.shape, data.dtype,
+                                      len(node._output_meta)))
+                        continue
+                else:
+                    needs.append(False)
             else:
                 needs.append(False)
                 raw.append(a)
+            edges.append(None)
         if device is None:
             raise TypeError(f"{cls.__name__}.apply: expected at least one Tensor argument")
         ctx = cls._backward_cls()
@@ -244,7 +258,8 @@ class Function:
         ctx.xp = device.backend.xp
         # a tuple, as PyTorch's, already in forward (and under no_grad too, as there)
         ctx.needs_input_grad = needs = tuple(needs)
-        if True in needs and _grad_state.enabled:
+        if recording and True in needs:
+            ctx._edges = edges
             return _record(cls, ctx, args, raw, kwargs)
         # nothing to record: the node is only forward's ctx, the outputs plain tensors
         if not cls._array_forward:
@@ -338,7 +353,8 @@ def _record(cls, ctx, args, raw, kwargs):
         outs = (out,)
         results = (_output(ctx, out, 0, device),)
         ctx._output_meta = ((out.shape, out.dtype, device),)
-    _link(ctx, args)
+    if _anomaly._state.enabled:
+        ctx._anomaly_trace = _anomaly.current_stack()
     if ctx._to_save is not None:
         ctx._saved = _resolve_saved(ctx._to_save, args, raw, outs, outs, results)
         ctx._to_save = None
@@ -374,34 +390,13 @@ def _record_user(cls, ctx, args, kwargs):
         output_meta.append((o.shape, o.dtype, r._device))
         outs.append(o)
     ctx._output_meta = output_meta
-    _link(ctx, args)
+    if _anomaly._state.enabled:
+        ctx._anomaly_trace = _anomaly.current_stack()
     ctx._tensor_args = tuple(isinstance(a, Tensor) for a in args)  # backward's results checked
     if ctx._to_save is not None:
         ctx._saved = _resolve_saved(ctx._to_save, args, args, outs, returned, results)
         ctx._to_save = None
     return results[0] if not isinstance(out, tuple) else tuple(results)
-
-
-def _link(ctx, args) -> None:
-    """The node's edges to its inputs' nodes (or leaf tensors), with the inputs' shapes and
-    dtypes."""
-    edges = []
-    needs = ctx.needs_input_grad
-    i = 0  # (a counter, not zip or enumerate: this runs for every op, and is cheaper)
-    for a in args:
-        if needs[i]:
-            node, data = a.grad_fn, a._data  # (a leaf's _output_nr is 0)
-            if node is None:
-                edges.append((a, 0, data.shape, data.dtype, 1))
-            else:
-                edges.append((node, a._output_nr, data.shape, data.dtype,
-                              len(node._output_meta)))
-        else:
-            edges.append(None)
-        i += 1
-    ctx._edges = edges
-    if _anomaly._state.enabled:
-        ctx._anomaly_trace = _anomaly.current_stack()
 
 
 def _resolve_saved(values, args, raw_args, outs, returned, results) -> tuple:
