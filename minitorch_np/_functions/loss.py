@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import warnings
 
-from .._grad_mode import _state as _grad_state
 from .._tensor import Tensor
 from ..autograd.function import ArrayFunction
 from . import elementwise as E
@@ -203,6 +202,8 @@ class CrossEntropy(ArrayFunction):
     mean, checked against it in tests.
     """
 
+    _array_backward = True  # arrays when nothing is recorded (a branch of its own, below)
+
     @staticmethod
     def forward(ctx, x, target, reduction):
         xp = ctx.xp
@@ -220,16 +221,14 @@ class CrossEntropy(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         x, target, probs = ctx.saved_tensors
-        xp, n = ctx.xp, x._data.shape[0]
-        rows = xp.arange(n)
-        if not _grad_state.enabled:
-            # the usual backward: the formula on the arrays, without the bookkeeping of Tensor
-            # ops that nothing records
-            scale = g._data / n if ctx.reduction == "mean" else g._data
-            dx = probs._data * scale                                     # softmax(x) · s
-            dx[rows, target._data] -= scale                              # − onehot(y) · s
-            return Tensor._make(dx, x._device), None, None
+        xp, n = ctx.xp, x.shape[0]
+        if ctx._on_arrays:  # the usual backward: on the arrays, with the kept softmax
+            scale = g / n if ctx.reduction == "mean" else g
+            dx = probs * scale                                           # softmax(x) · s
+            dx[xp.arange(n), target] -= scale                            # − onehot(y) · s
+            return dx, None, None
         # create_graph: with Tensor ops, so that the gradient can be differentiated again
+        rows = xp.arange(n)
         onehot = xp.zeros(x._data.shape, dtype=x._data.dtype)
         onehot[rows, target._data] = 1
         dx = (R.softmax(x, 1) - Tensor._make(onehot, x._device)) * g

@@ -195,7 +195,8 @@ class Function:
     #: built-in ops whose backward formula is written with operators and methods that arrays
     #: and Tensors share (``g * y``, ``g.T @ x``): a plain backward (no ``create_graph``),
     #: where nothing would record the formula's Tensor ops, runs it on the arrays instead,
-    #: ``saved_tensors`` then giving arrays too; with ``create_graph`` it runs on Tensors
+    #: ``saved_tensors`` then giving arrays too; with ``create_graph`` it runs on Tensors.
+    #: (A fused op whose two formulas differ branches on ``ctx._on_arrays``.)
     _array_backward = False
     #: fused ops whose backward works on raw arrays refuse create_graph=True
     _once_differentiable = False
