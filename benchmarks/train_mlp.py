@@ -257,8 +257,10 @@ def time_epochs(torch, runs: int) -> list[dict]:
                                       runs, ROUND_RUNS)
     rows = []
     for name, ts in times.items():
-        paired = (paired_ratio(ts, times["hand-written NumPy"]) if name in numpy_group
-                  else None)
+        if name in numpy_group:
+            paired = paired_ratio(ts, times["hand-written NumPy"])
+        else:  # PyTorch against the same NumPy, by rounds: the reference for the target
+            paired = 1.0 / against_torch["hand-written NumPy"]
         rows.append({"name": name, "seconds": statistics.median(ts), "runs": len(ts),
                      "paired": paired, "torch": 1.0 if name == "PyTorch" else
                      against_torch.get(name)})
@@ -284,13 +286,18 @@ def speed_summary(rows: list[dict]) -> str:
         for other, limit in SPEED_TARGETS.items():
             if other in by_name:
                 ratio = paired[ours] if other == "hand-written NumPy" else against_torch[ours]
-                lines.append(f"- {ours}: {ratio:.2f}× {other} (target ≤ {limit}×): "
+                lines.append(f"- {ours}: {ratio:.3f}× {other} (target ≤ {limit}×): "
                              f"{'met' if ratio <= limit else 'NOT met'}")
+    if "PyTorch" in by_name:
+        lines.append(f"- for reference, PyTorch itself: {paired['PyTorch']:.3f}× hand-written "
+                     "NumPy (the same 1.2× would be "
+                     f"{'met' if paired['PyTorch'] <= 1.2 else 'NOT met'})")
     torch_note = ("× PyTorch is the median over rounds — one epoch of each NumPy-based "
                   "implementation, a pause, one epoch of PyTorch, a pause — of each round's "
                   "ratio (PyTorch's threads and OpenBLAS's must not meet; see "
-                  "benchmarks/README.md)." if "PyTorch" in by_name else
-                  "PyTorch is not installed.")
+                  "benchmarks/README.md); PyTorch's own × hand-written NumPy is the inverse "
+                  "of NumPy's × PyTorch, by the same rounds." if "PyTorch" in by_name else
+                  "PyTorch was not timed (not installed, or `--no-torch`).")
     return (table + "\n\n× hand-written NumPy is the median over runs of each run's ratio "
             "(the two timed back to back, so that a change of the machine's speed between runs "
             f"cancels); {torch_note}\n\nTargets (issue):\n" + "\n".join(lines))
