@@ -17,6 +17,11 @@ Unless ``retain_graph`` is set, each node releases its saved tensors after it ru
 second backward through the same graph raises, as in PyTorch. The whole walk runs with grad
 mode equal to ``create_graph``: then the backward formulas (Tensor ops) record a graph of
 their own and gradients of gradients can be taken.
+
+Two walks take these steps. A plain ``backward()`` — no ``inputs``, no ``create_graph``, no
+anomaly mode: every training step — carries the gradients as arrays, since nothing records
+them (`_walk_on_arrays`); the general walk (``autograd.grad``, ``backward(inputs=...)``,
+``create_graph``, anomaly mode) carries Tensors.
 """
 from __future__ import annotations
 
@@ -59,12 +64,7 @@ def run_backward(roots, grad_roots, retain_graph: bool, create_graph: bool,
     buffers: dict = {}
     for (target, nr), g in zip(targets, grad_roots):
         _add_to_buffer(buffers, target, nr, g)
-    ready = []
-    for target, _ in targets:
-        if deps.get(target, 0) == 0 and all(target is not r for r in ready) and \
-                (useful is None or id(target) in useful):
-            ready.append(target)
-
+    ready = _ready_roots(targets, deps, useful)
     with set_grad_enabled(create_graph):
         while ready:
             target = ready.pop()
@@ -100,10 +100,7 @@ def _walk_on_arrays(targets, grad_roots, deps, retain_graph: bool) -> None:
     for (target, nr), g in zip(targets, grad_roots):
         with device_guard(g._device):
             _add_to_buffer(buffers, target, nr, g._data)
-    ready = []
-    for target, _ in targets:
-        if deps.get(target, 0) == 0 and all(target is not r for r in ready):
-            ready.append(target)
+    ready = _ready_roots(targets, deps)
     with set_grad_enabled(False):
         while ready:
             target = ready.pop()
@@ -200,6 +197,17 @@ def _leaf_on_arrays(leaf: Tensor, a, claimed) -> None:
         with device_guard(device):
             grad._data += a
         grad._version_counter.value += 1
+
+
+def _ready_roots(targets, deps, useful=None) -> list:
+    """The roots no other root leads to, each once (and, with `useful`, only those on it):
+    where the walk starts."""
+    ready = []
+    for target, _ in targets:
+        if deps.get(target, 0) == 0 and all(target is not r for r in ready) and \
+                (useful is None or id(target) in useful):
+            ready.append(target)
+    return ready
 
 
 def _key(edge):
