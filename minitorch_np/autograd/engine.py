@@ -180,23 +180,13 @@ def _node_on_tensors(node, grads, claimed) -> list:
 
 def _leaf_on_arrays(leaf: Tensor, a, claimed) -> None:
     """``leaf.grad += a`` on the plain walk, after the leaf's hooks."""
-    device = leaf._device
     if leaf._hooks:
-        g = Tensor._make(a, device)
+        g = Tensor._make(a, leaf._device)
         claimed.add(id(_owner(g)))  # a hook may keep what it is given, or return its own
         g = _run_hooks(leaf, g)
         claimed.add(id(_owner(g)))
         a = g._data
-    grad = leaf._grad
-    if grad is None:
-        if not _adopt(a, device.backend, claimed):
-            with device_guard(device):
-                a = a.copy()
-        leaf._grad = Tensor._make(a, device)
-    else:
-        with device_guard(device):
-            grad._data += a
-        grad._version_counter.value += 1
+    _accumulate_array(leaf, a, claimed)
 
 
 def _ready_roots(targets, deps, useful=None) -> list:
@@ -316,20 +306,28 @@ def _accumulate_grad(tensor: Tensor, g: Tensor, create_graph: bool, claimed=None
     """
     if create_graph:
         tensor.grad = g if tensor._grad is None else tensor._grad + g
-    elif tensor._grad is None:
-        # users update .grad in place (clip_grad_norm_, the next backward's +=), so the stored
-        # gradient must own its memory: g's own array when nothing else can reach it, else a copy
-        if _adopt(g._data, g._device.backend, claimed):
-            # the gradient tensor itself, unless it is a view or in a graph (then a new one)
-            plain = g._base is None and g.grad_fn is None and not g._requires_grad
-            tensor._grad = g if plain else Tensor._make(g._data, g._device)
-        else:
-            with device_guard(g._device):
-                tensor._grad = Tensor._make(g._data.copy(), g._device)
     else:
-        with device_guard(tensor._device):
-            tensor._grad._data += g._data
-        tensor._grad._version_counter.value += 1
+        _accumulate_array(tensor, g._data, claimed)
+
+
+def _accumulate_array(tensor: Tensor, a, claimed) -> None:
+    """``tensor.grad += a`` in place, for an array `a` of the tensor's shape, dtype and device.
+
+    Users update ``.grad`` in place (clip_grad_norm_, the next backward's ``+=``), so a first
+    gradient must own its memory: `a` itself when nothing else can reach it (`_adopt`), else
+    a copy.
+    """
+    device = tensor._device
+    grad = tensor._grad
+    if grad is None:
+        if not _adopt(a, device.backend, claimed):
+            with device_guard(device):
+                a = a.copy()
+        tensor._grad = Tensor._make(a, device)
+    else:
+        with device_guard(device):
+            grad._data += a
+        grad._version_counter.value += 1
 
 
 def _owner(g: Tensor):
@@ -337,7 +335,7 @@ def _owner(g: Tensor):
 
 
 def _adopt(a, backend, claimed) -> bool:
-    """May a leaf keep `g`'s array as its ``.grad``, saving a copy (PyTorch steals it too)?
+    """May a leaf keep array `a` as its ``.grad``, saving a copy (PyTorch steals it too)?
 
     Only when nothing else can reach that memory: it is a whole, writable, contiguous array
     that no leaf has taken yet and that the caller, a hook or a user's ``Function`` never
@@ -497,8 +495,7 @@ def _conform(node, i: int, g) -> Tensor:
     if g._data.shape != shape:
         g = sum_to(g, shape)
         if g._data.shape != shape:
-            raise RuntimeError(f"{node.name()}: backward returned a gradient of shape "
-                               f"{tuple(g.shape)} for argument {i} of shape {tuple(shape)}")
+            _wrong_shape(node, i, g._data.shape, shape)
     if g._data.dtype != dtype:
         g = g.to(dtype=from_numpy_dtype(dtype))
     return g
@@ -510,11 +507,15 @@ def _conform_array(node, i: int, a):
     if a.shape != shape:
         a = sum_to(a, shape)
         if a.shape != shape:
-            raise RuntimeError(f"{node.name()}: backward returned a gradient of shape "
-                               f"{tuple(a.shape)} for argument {i} of shape {tuple(shape)}")
+            _wrong_shape(node, i, a.shape, shape)
     if a.dtype != dtype:
         a = a.astype(dtype)
     return a
+
+
+def _wrong_shape(node, i: int, got, shape):
+    raise RuntimeError(f"{node.name()}: backward returned a gradient of shape {tuple(got)} "
+                       f"for argument {i} of shape {tuple(shape)}")
 
 
 def sum_to(g, shape):
