@@ -92,12 +92,14 @@ def interleaved_medians(fns: dict[str, Callable[[], object]], runs: int,
 def interleaved_runs(fns: dict[str, Callable[[], object]], runs: int,
                      syncs: dict[str, Callable[[], None]] | None = None,
                      warmup: int = 1, max_seconds: float | None = None,
-                     min_runs: int = 5) -> dict[str, list[float]]:
+                     min_runs: int = 5, first_run: int = 0) -> dict[str, list[float]]:
     """Seconds per call of each function, run by run.
 
-    Each run calls every function once, in turn, in the order of `fns`. `max_seconds` (when
-    given) stops the measurement after the first run that ends past it, but never before
-    `min_runs` runs.
+    Each run calls every function once, in turn, in the order of `fns` rotated by the run's
+    number (counted from `first_run`), so that no function always comes first (after a
+    pause, the first is a few percent slower) or always right after the same other one.
+    `max_seconds` (when given) stops the measurement after the first run that ends past it,
+    but never before `min_runs` runs.
     """
     syncs = syncs or {}
     times: dict[str, list[float]] = {name: [] for name in fns}
@@ -105,9 +107,11 @@ def interleaved_runs(fns: dict[str, Callable[[], object]], runs: int,
         for _ in range(warmup):
             time_once(fn, syncs.get(name, _no_sync))
     start = time.perf_counter()
+    names = list(fns)
     for u in range(runs):
-        for name, fn in fns.items():
-            times[name].append(time_once(fn, syncs.get(name, _no_sync)))
+        shift = (first_run + u) % len(names)
+        for name in names[shift:] + names[:shift]:
+            times[name].append(time_once(fns[name], syncs.get(name, _no_sync)))
         if max_seconds and u + 1 >= min_runs and time.perf_counter() - start > max_seconds:
             break
     return times
@@ -163,7 +167,8 @@ def rounds(ours: dict[str, Callable[[], object]], theirs: Callable[[], object], 
     """Time implementations that share a thread pool (`ours`) against one that has its own
     (`theirs`: PyTorch) when they cannot take turns run by run (see the README: both pools'
     idle threads busy-wait and would steal each other's cores). The runs are split into
-    rounds: in each, `ours` take turns for `round_runs` runs, then, after a pause that lets
+    rounds: in each, `ours` take turns for `round_runs` runs (who goes first rotates from
+    round to round, see `interleaved_runs`), then, after a pause that lets
     the spinning threads sleep, `theirs` runs as many times, and a pause again. Returns every
     run's seconds by name (`theirs` under "PyTorch") and, for each of `ours`, the median over
     rounds of that round's ratio of medians, in which a change of the machine's speed between
@@ -176,7 +181,7 @@ def rounds(ours: dict[str, Callable[[], object]], theirs: Callable[[], object], 
     while len(times["PyTorch"]) < runs:
         k = min(round_runs, runs - len(times["PyTorch"]))
         time.sleep(pause)  # let PyTorch's spinning threads go to sleep
-        mine = interleaved_runs(ours, k, warmup=0, min_runs=k)
+        mine = interleaved_runs(ours, k, warmup=0, min_runs=k, first_run=len(times["PyTorch"]))
         time.sleep(pause)  # and OpenBLAS's
         other = interleaved_runs({"PyTorch": theirs}, k, warmup=0, min_runs=k)["PyTorch"]
         for name, ts in [*mine.items(), ("PyTorch", other)]:

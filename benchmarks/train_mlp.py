@@ -10,6 +10,9 @@ times over, normalised), in
   ``step``;
 * the same MLP written by hand in NumPy (forward, the backward formulas of lecture 000, the
   update), the least Python any implementation can do;
+* the array calls of a minitorch_np step replayed in plain NumPy (``replayed_case``): the
+  same arithmetic as minitorch_np's, none of its Python — what the framework itself costs
+  is the difference between this row and the loop's;
 * PyTorch on the CPU, its fastest in-memory form (``randperm`` and slicing, not its
   per-sample ``DataLoader``).
 
@@ -176,6 +179,64 @@ def numpy_case(x, y, weights, shuffle=True, seed=0):
     return epoch, lambda: [a for wb in params for a in wb]
 
 
+def replayed_case(x, y, weights, shuffle=True, seed=0):
+    """The array calls a minitorch_np training step makes, replayed in plain NumPy with no
+    framework around them: the loader's index list made an array and the two gathers,
+    ``Linear``'s product and bias, ``ReLU``'s maximum, ``CrossEntropy``'s forward (with the
+    target range check of ``F.cross_entropy``) and its backward from the kept softmax,
+    ``Linear``'s three products, ``ReLU``'s ``g * (y != 0)``, and ``SGD``'s ``p += g · (-lr)``.
+    Beside the hand-written loop it shows what the arithmetic costs and what is left to the
+    framework's Python. (Kept in step with the ops by hand: a change of their array calls
+    should be mirrored here.)"""
+    params = [(w.copy(), b.copy()) for w, b in weights]
+    rng = np.random.default_rng(seed)
+    alpha = -LR
+
+    def step(xb, t):
+        (w1, b1), (w2, b2), (w3, b3) = params
+        n = len(t)
+        y1 = np.matmul(xb, w1.T)
+        y1 += b1
+        a1 = np.maximum(y1, 0)
+        del y1
+        y2 = np.matmul(a1, w2.T)
+        y2 += b2
+        a2 = np.maximum(y2, 0)
+        del y2
+        y3 = np.matmul(a2, w3.T)
+        y3 += b3
+        if not (bool(t.min() >= 0) and bool(t.max() < y3.shape[1])):
+            raise IndexError("target out of range")
+        shifted = y3 - y3.max(axis=1, keepdims=True)
+        exps = np.exp(shifted)
+        norm = exps.sum(axis=1, keepdims=True)
+        losses = np.log(norm[:, 0]) - shifted[np.arange(n), t]
+        exps /= norm
+        loss = losses.sum() / n
+        del shifted, norm, losses, y3
+        scale = np.ones_like(loss) / n
+        dz = exps * scale
+        dz[np.arange(n), t] -= scale
+        del exps
+        grads = []
+        for w, a, h in ((w3, a2, True), (w2, a1, True), (w1, xb, False)):
+            g_in = dz @ w if h else None
+            grads.append((dz.T @ a, dz.sum(0)))
+            if h:
+                dz = g_in * (a != 0)
+        for (w, b), (gw, gb) in zip(params[::-1], grads):
+            w += gw * alpha
+            b += gb * alpha
+
+    def epoch():
+        order = (rng.permutation(len(x)) if shuffle else np.arange(len(x))).tolist()
+        for start in range(0, len(x), BATCH):
+            idx = np.asarray(order[start:start + BATCH], dtype=np.int64)
+            step(x[idx], y[idx])
+
+    return epoch, lambda: [a for wb in params for a in wb]
+
+
 def pytorch_case(torch, x, y, weights, shuffle=True):
     net = torch.nn.Sequential(torch.nn.Linear(784, 400), torch.nn.ReLU(),
                               torch.nn.Linear(400, 256), torch.nn.ReLU(),
@@ -223,7 +284,9 @@ def check_same_computation(torch, weights) -> str:
     x, y = mnist_shaped(1000)
     cases = {"minitorch_np Model.fit": minitorch_fit_case(x, y, weights, shuffle=False),
              "minitorch_np loop": minitorch_loop_case(x, y, weights, shuffle=False),
-             "hand-written NumPy": numpy_case(x, y, weights, shuffle=False)}
+             "hand-written NumPy": numpy_case(x, y, weights, shuffle=False),
+             "NumPy, minitorch_np's array calls replayed": replayed_case(x, y, weights,
+                                                                        shuffle=False)}
     if torch is not None:
         cases["PyTorch"] = pytorch_case(torch, x, y, weights, shuffle=False)
     finals = {}
@@ -249,6 +312,8 @@ def time_epochs(torch, runs: int) -> list[dict]:
     numpy_group = {"minitorch_np loop": minitorch_loop_case(x, y, weights)[0],
                    "hand-written NumPy": numpy_case(x, y, weights)[0],
                    "minitorch_np Model.fit": minitorch_fit_case(x, y, weights)[0],
+                   "NumPy, minitorch_np's array calls replayed": replayed_case(x, y,
+                                                                              weights)[0],
                    "NumPy, the 8 matmuls alone": matmuls_case(x, weights)[0]}
     if torch is None:
         times, against_torch = interleaved_runs(numpy_group, runs, warmup=1), {}
