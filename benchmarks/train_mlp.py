@@ -508,8 +508,9 @@ def phases_part(matmul_seconds: float | None) -> str:
     if matmul_seconds is not None:
         text += (f"\n\nThe 8 matrix products alone take {matmul_seconds / steps * 1e3:.2f} ms "
                  f"per step in NumPy ({100 * matmul_seconds / total:.0f}% of this step); the "
-                 f"rest is the framework's fixed cost per op and the whole-batch array work "
-                 f"(ReLU masks, softmax, the SGD update, copying gradients into `.grad`).")
+                 f"rest is the whole-batch array work (bias, ReLU and its mask, softmax, the "
+                 f"SGD update: what the replayed row does too) and the framework's fixed "
+                 f"cost per op.")
     return text
 
 
