@@ -230,8 +230,9 @@ def implementations(kind, args, torch):
 
 
 def timing(torch, runs: int, max_seconds: float, single_thread: bool) -> list[dict]:
-    """The NumPy-based implementations take turns run by run. With one thread each, PyTorch
-    takes its turn right after minitorch_np, and the ratio is the median of the runs' ratios.
+    """The NumPy-based implementations take turns run by run (in an order that rotates from
+    run to run). With one thread each, PyTorch takes its turn in each run too, and the ratio
+    is the median of the runs' ratios.
     With several threads PyTorch cannot take turns run by run (both libraries' idle threads
     busy-wait and would steal each other's cores): it is timed in rounds, `ROUND_RUNS` runs
     of the NumPy-based implementations, then as many of PyTorch (`_common.rounds`)."""
@@ -240,9 +241,8 @@ def timing(torch, runs: int, max_seconds: float, single_thread: bool) -> list[di
         impls, theirs = implementations(kind, args, torch)
         if theirs is None:
             times, ratio = interleaved_runs(impls, runs, max_seconds=max_seconds), None
-        elif single_thread:  # PyTorch right after minitorch_np
-            ours = impls.pop("minitorch_np")
-            impls = {"minitorch_np": ours, "PyTorch": theirs, **impls}
+        elif single_thread:  # PyTorch takes turns with the others
+            impls = {**impls, "PyTorch": theirs}
             times = interleaved_runs(impls, runs, max_seconds=max_seconds)
             ratio = paired_ratio(times["minitorch_np"], times["PyTorch"])
         else:
@@ -480,7 +480,7 @@ def main(argv: list[str] | None = None) -> None:
         limiter.unregister()
     threads = f"{args.threads} thread(s) for each library" if args.threads else \
         "each library's default number of threads"
-    order = ("all four took turns run by run, PyTorch right after minitorch_np, and "
+    order = ("all took turns run by run, in an order rotating from run to run, and "
              "minitorch_np / PyTorch is the median of each run's ratio (paired: a change of "
              "the machine's speed between runs cancels)" if single else
              f"minitorch_np and the NumPy im2col took turns run by run and PyTorch was timed "
