@@ -399,10 +399,16 @@ class Tensor:
         return handle
 
     def _watch(self) -> None:
+        """Tell this tensor's node to run its hooks and fill its ``.grad`` (``retain_grad``).
+
+        The node keeps the hooks themselves (the tensor's own dict, so a later hook or a
+        handle's ``remove()`` is seen), as PyTorch keeps them on ``grad_fn``: they fire even
+        when the tensor object is gone by backward time. The tensor is kept weakly, only to
+        receive ``.grad``."""
         node = self.grad_fn
         if node._watch is None:
             node._watch = {}
-        node._watch[self._output_nr] = weakref.ref(self)
+        node._watch[self._output_nr] = (self._hooks, weakref.ref(self))
 
     def detach(self) -> Tensor:
         """A tensor sharing memory (and the version counter) that is outside the graph.

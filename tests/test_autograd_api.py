@@ -250,6 +250,34 @@ def test_removed_hook_on_an_intermediate_is_not_called(device):
     np.testing.assert_allclose(to_host(x.grad), 10 * np.array(XS))
 
 
+def _hooked_square(x, device, hook):
+    """y = 5·h with h = x², a hook on h, and no reference to h left: as in a forward method."""
+    h = x * x
+    handle = h.register_hook(hook)
+    return (h * 5.0).sum(), handle
+
+
+def test_hook_on_an_intermediate_fires_after_the_tensor_is_gone(device):
+    # PyTorch keeps a tensor's hooks on its grad_fn: they fire though the Python object of
+    # the tensor was dropped before backward (dL/dx = 2 · 5 · 2x)
+    x = leaf(XS, device)
+    y, _ = _hooked_square(x, device, lambda g: g * 2.0)
+    y.backward()
+    np.testing.assert_allclose(to_host(x.grad), 20 * np.array(XS))
+    x.grad = None
+    y, _ = _hooked_square(x, device, lambda g: g * 2.0)
+    g, = torch.autograd.grad(y, x)  # the general walk too
+    np.testing.assert_allclose(to_host(g), 20 * np.array(XS))
+
+
+def test_removing_the_hook_of_a_dropped_intermediate(device):
+    x = leaf(XS, device)
+    y, handle = _hooked_square(x, device, lambda g: g * 2.0)
+    handle.remove()
+    y.backward()
+    np.testing.assert_allclose(to_host(x.grad), 10 * np.array(XS))
+
+
 def test_hook_returning_none_keeps_the_gradient(device):
     x = leaf(XS, device)
     x.register_hook(lambda g: None)

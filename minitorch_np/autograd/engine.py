@@ -183,7 +183,7 @@ def _leaf_on_arrays(leaf: Tensor, a, claimed) -> None:
     if leaf._hooks:
         g = Tensor._make(a, leaf._device)
         claimed.add(id(_owner(g)))  # a hook may keep what it is given, or return its own
-        g = _run_hooks(leaf, g)
+        g = _run_hooks(leaf._hooks, g)
         claimed.add(id(_owner(g)))
         a = g._data
     _accumulate_array(leaf, a, claimed)
@@ -277,10 +277,10 @@ def _sum(a, b):
     return a + b
 
 
-def _run_hooks(tensor: Tensor, g: Tensor) -> Tensor:
-    """The tensor's hooks in registration order; each sees the previous one's result. A hook
+def _run_hooks(hooks: dict, g: Tensor) -> Tensor:
+    """A tensor's hooks in registration order; each sees the previous one's result. A hook
     may return None (keep the gradient) or a Tensor of the same shape, dtype and device."""
-    for hook in list((tensor._hooks or {}).values()):
+    for hook in list(hooks.values()):
         new = hook(g)
         if new is None:
             continue
@@ -356,7 +356,7 @@ def _adopt(a, backend, claimed) -> bool:
 def _deliver_to_leaf(leaf: Tensor, g: Tensor, capture, create_graph: bool, claimed) -> None:
     if leaf._hooks:
         claimed.add(id(_owner(g)))  # a hook may keep what it is given, or return its own
-        g = _run_hooks(leaf, g)
+        g = _run_hooks(leaf._hooks, g)
         claimed.add(id(_owner(g)))
     if capture is not None:
         key = (id(leaf), 0)
@@ -411,16 +411,17 @@ def _run_node(node, grads, buffers, deps, ready, capture, retain_graph, create_g
 
 def _run_watched(node, grads: list, capture, create_graph: bool, claimed) -> None:
     """The hooks of the node's output tensors (each output's gradient replaced by what they
-    return), and ``.grad`` for those that called ``retain_grad()``."""
-    for nr, ref in node._watch.items():
-        t = ref()
-        if t is None or grads[nr] is None:
+    return) — kept by the node, so they run even if the tensor is gone — and ``.grad`` for
+    those that called ``retain_grad()`` and still exist."""
+    for nr, (hooks, ref) in node._watch.items():
+        if grads[nr] is None:
             continue
-        if t._hooks:
+        if hooks:
             claimed.add(id(_owner(grads[nr])))
-            grads[nr] = _run_hooks(t, grads[nr])
+            grads[nr] = _run_hooks(hooks, grads[nr])
             claimed.add(id(_owner(grads[nr])))
-        if t._retains_grad and capture is None:
+        t = ref()
+        if t is not None and t._retains_grad and capture is None:
             _accumulate_grad(t, grads[nr], create_graph, claimed)
 
 

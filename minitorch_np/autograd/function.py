@@ -58,7 +58,7 @@ class BackwardNode:
     _to_save = None             # what forward passed to save_for_backward
     _saved = None               # resolved: (kind, value, version counter, version) each
     _released = False
-    _watch = None               # {output_nr: weakref to a tensor with hooks or retain_grad}
+    _watch = None               # {output_nr: (its tensor's hooks or None, weakref to it)}
     _anomaly_trace = None
     _tensor_args: tuple = ()   # per argument of a user's Function: was it a Tensor
 
