@@ -11,6 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from helpers import to_host
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 import minitorch_np as torch
 import minitorch_np.nn.functional as F
@@ -712,3 +715,79 @@ def test_elementwise_array_backward_matches_the_recorded_one(device, case, dtype
         assert (p is None) == (r is None)
         if p is not None:
             _assert_close_gradients(p, r, dtype)
+
+
+# ---- the two walks agree (drawn graphs) ---------------------------------------------------
+class _Cube(Function):
+    """A user's Function (backward on Tensors): on the plain walk it is wrapped and unwrapped."""
+
+    @staticmethod
+    def forward(ctx, t):
+        ctx.save_for_backward(t)
+        return t * t * t
+
+    @staticmethod
+    def backward(ctx, g):
+        t, = ctx.saved_tensors
+        return 3 * t * t * g
+
+
+_GRAPH_STEPS = {  # (value a, value b) -> value; values broadcast against each other
+    "add": lambda a, b: a + b,
+    "mul": lambda a, b: a * b,
+    "sub": lambda a, b: a - b,
+    "maximum": lambda a, b: torch.maximum(a, b * 1.01),
+    "tanh of a": lambda a, b: a.tanh(),
+    "relu": lambda a, b: (a - 0.1).relu(),
+    "exp": lambda a, b: (a * 0.1).exp(),
+    "sum, keepdim": lambda a, b: a.sum(dim=-1, keepdim=True) * b,
+    "cube (a user's Function)": lambda a, b: _Cube.apply(a) + b,
+    "split, first half used": lambda a, b: a.reshape(-1)[:2 * (a.numel() // 2)].reshape(
+        2, -1).unbind(0)[0].sum() + b if a.numel() >= 2 else a + b,
+    "max over the last dim (values, indices)": lambda a, b: a.max(dim=-1, keepdim=True)[0] + b,
+    "hooked": lambda a, b: _hooked(a * b),
+}
+
+
+def _hooked(t):
+    t.register_hook(lambda g: g * 2.0)  # on every walk: the gradient through t doubles
+    return t
+
+
+def _draw_graph(shapes, program, seed, device):
+    rng = np.random.default_rng(seed)
+    leaves = [torch.tensor(rng.standard_normal(s), dtype=torch.float64, device=device,
+                           requires_grad=True) for s in shapes]
+    values = list(leaves)
+    for step, i, j in program:  # each step reads two earlier values: reuse and diamonds
+        values.append(_GRAPH_STEPS[step](values[i % len(values)], values[j % len(values)]))
+    weights = [torch.tensor(rng.standard_normal(tuple(v.shape)), dtype=torch.float64,
+                            device=device) for v in values[len(leaves):]]
+    loss = sum(((v * w).sum() for v, w in zip(values[len(leaves):], weights)),
+               torch.zeros((), dtype=torch.float64, device=device))
+    return leaves, loss
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(shapes=mutually_broadcastable_shapes(num_shapes=3, min_dims=0, max_dims=3, max_side=3),
+       program=st.lists(st.tuples(st.sampled_from(list(_GRAPH_STEPS)), st.integers(0, 20),
+                                  st.integers(0, 20)), min_size=1, max_size=8),
+       seed=st.integers(0, 2**32 - 1))
+def test_plain_and_general_walks_agree(shapes, program, seed, device):
+    # the same drawn graph, built three times: backward() (the plain walk, on arrays),
+    # autograd.grad (the general walk), and autograd.grad with create_graph (on Tensors)
+    leaves, loss = _draw_graph(shapes.input_shapes, program, seed, device)
+    loss.backward()
+    plain = [leaf.grad for leaf in leaves]
+    leaves, loss = _draw_graph(shapes.input_shapes, program, seed, device)
+    general = torch.autograd.grad(loss, leaves, allow_unused=True, materialize_grads=True)
+    leaves, loss = _draw_graph(shapes.input_shapes, program, seed, device)
+    recorded = torch.autograd.grad(loss, leaves, allow_unused=True, materialize_grads=True,
+                                   create_graph=True)
+    for p, g, r, leaf in zip(plain, general, recorded, leaves):
+        g, r = to_host(g), to_host(r.detach())
+        p = np.zeros_like(g) if p is None else to_host(p)  # a leaf the loss does not reach
+        assert p.shape == g.shape == tuple(leaf.shape)
+        np.testing.assert_allclose(p, g, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(p, r, rtol=1e-12, atol=1e-12)
