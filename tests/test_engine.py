@@ -746,7 +746,19 @@ _GRAPH_STEPS = {  # (value a, value b) -> value; values broadcast against each o
         2, -1).unbind(0)[0].sum() + b if a.numel() >= 2 else a + b,
     "max over the last dim (values, indices)": lambda a, b: a.max(dim=-1, keepdim=True)[0] + b,
     "hooked": lambda a, b: _hooked(a * b),
+    "divide": lambda a, b: a / (b * b + 1.0),
+    "picked twice (repeated index)": lambda a, b: a.reshape(-1)[[0, 0, -1]].sum() * b,
+    "transposed and back": lambda a, b: ((a.mT * 2.0).mT if a.ndim >= 2 else a) + b.sum(),
+    "in place on a fresh value": lambda a, b: (a * 1.0).mul_(b) if tuple(
+        np.broadcast_shapes(tuple(a.shape), tuple(b.shape))) == tuple(a.shape) else a * b,
+    "retained": lambda a, b: _retained(a - b),
+    "pow": lambda a, b: (a * a + 1.0) ** 1.5,
 }
+
+
+def _retained(t):
+    t.retain_grad()  # fills t.grad on the plain walk, and changes nothing else
+    return t
 
 
 def _hooked(t):
