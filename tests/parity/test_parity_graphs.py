@@ -1,0 +1,121 @@
+"""Parity with PyTorch on drawn graphs: the engine's semantics, not one op's.
+
+Hypothesis draws a small program — ops reading two earlier values each (so values are
+reused and graphs have diamonds), with broadcasting, views, a repeated index, an in-place
+change of a fresh value, a multi-output op, a user's ``Function``, hooks on intermediates
+(dropped before backward, as in a model's forward) and ``retain_grad``. The same program
+runs in minitorch_np and in PyTorch (the API is the same, so one text serves both); the
+loss, every leaf's ``.grad`` and every retained intermediate's ``.grad`` must agree to
+float64 accuracy. Skipped when PyTorch is not installed.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import to_host
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import mutually_broadcastable_shapes
+
+import minitorch_np as mt
+
+torch_ref = pytest.importorskip("torch")
+
+
+def _cube(T):
+    """The same user Function in either library: y = t³, backward written with Tensor ops."""
+    class Cube(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, t):
+            ctx.save_for_backward(t)
+            return t * t * t
+
+        @staticmethod
+        def backward(ctx, g):
+            t, = ctx.saved_tensors
+            return 3 * t * t * g
+    return Cube
+
+
+_CUBES = {}
+
+
+def _hooked(t):
+    t.register_hook(lambda g: g * 2.0)  # t itself is dropped by the caller: the hook stays
+    return t
+
+
+def _retained(t, retained):
+    t.retain_grad()
+    retained.append(t)
+    return t
+
+
+def _same_shape(a, b) -> bool:
+    return np.broadcast_shapes(tuple(a.shape), tuple(b.shape)) == tuple(a.shape)
+
+
+STEPS = {  # (library, a, b, retained) -> a new value that broadcasts with the others
+    "add": lambda T, a, b, r: a + b,
+    "mul": lambda T, a, b, r: a * b,
+    "sub": lambda T, a, b, r: a - b,
+    "divide": lambda T, a, b, r: a / (b * b + 1.0),
+    "maximum": lambda T, a, b, r: T.maximum(a, b * 1.01),
+    "tanh": lambda T, a, b, r: a.tanh(),
+    "relu": lambda T, a, b, r: (a - 0.1).relu(),
+    "exp": lambda T, a, b, r: (a * 0.1).exp(),
+    "pow": lambda T, a, b, r: (a * a + 1.0) ** 1.5,
+    "sum, keepdim": lambda T, a, b, r: a.sum(dim=-1, keepdim=True) * b if a.ndim else a * b,
+    "max over the last dim": lambda T, a, b, r: (a.max(dim=-1, keepdim=True)[0] + b
+                                                 if a.ndim else a + b),
+    "unbind, first piece": lambda T, a, b, r: (a.unbind(0)[0].sum() * b if a.ndim else a * b),
+    "picked twice": lambda T, a, b, r: a.reshape(-1)[[0, 0, -1]].sum() * b,
+    "transposed and back": lambda T, a, b, r: ((a.mT * 2.0).mT if a.ndim >= 2 else a) + b,
+    "in place on a fresh value": lambda T, a, b, r: ((a * 1.0).mul_(b) if _same_shape(a, b)
+                                                     else a * b),
+    "cube": lambda T, a, b, r: _CUBES.setdefault(T.__name__, _cube(T)).apply(a) + b,
+    "hooked": lambda T, a, b, r: _hooked(a * b),
+    "retained": lambda T, a, b, r: _retained(a - b, r),
+    "detached": lambda T, a, b, r: a.detach() * b,
+}
+
+
+def _run(T, shapes, program, seed, **tensor_kwargs):
+    rng = np.random.default_rng(seed)
+    leaves = [T.tensor(rng.standard_normal(s), dtype=T.float64, requires_grad=True,
+                       **tensor_kwargs) for s in shapes]
+    values, retained = list(leaves), []
+    for step, i, j in program:
+        values.append(STEPS[step](T, values[i % len(values)], values[j % len(values)],
+                                  retained))
+    loss = T.zeros((), dtype=T.float64, **tensor_kwargs)
+    for v in values[len(leaves):]:
+        w = T.tensor(rng.standard_normal(tuple(v.shape)), dtype=T.float64, **tensor_kwargs)
+        loss = loss + (v * w).sum()
+    del values  # the intermediates are reachable from the graph only, as after a forward
+    if loss.requires_grad:
+        loss.backward()
+    return loss, leaves, retained
+
+
+def _host(t):
+    return to_host(t) if isinstance(t, mt.Tensor) else t.detach().numpy()
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(shapes=mutually_broadcastable_shapes(num_shapes=3, min_dims=0, max_dims=3, max_side=3),
+       program=st.lists(st.tuples(st.sampled_from(list(STEPS)), st.integers(0, 20),
+                                  st.integers(0, 20)), min_size=1, max_size=8),
+       seed=st.integers(0, 2**32 - 1))
+def test_drawn_graph_matches_pytorch(shapes, program, seed, device):
+    ours = _run(mt, shapes.input_shapes, program, seed, device=device)
+    theirs = _run(torch_ref, shapes.input_shapes, program, seed)
+    np.testing.assert_allclose(_host(ours[0]), _host(theirs[0]), rtol=1e-12, atol=1e-12)
+    for kind, a, b in (("leaf", ours[1], theirs[1]), ("retained", ours[2], theirs[2])):
+        assert len(a) == len(b)
+        for k, (x, y) in enumerate(zip(a, b)):
+            assert (x.grad is None) == (y.grad is None), f"{kind} {k}: .grad None on one side"
+            if x.grad is not None:
+                np.testing.assert_allclose(_host(x.grad), _host(y.grad), rtol=1e-12,
+                                           atol=1e-12, err_msg=f"{kind} {k}")
