@@ -111,6 +111,28 @@ def test_float_floor_division_is_pythons(device):
     assert to_host(a[3:] // float("inf")).tolist() == [-1.0]
 
 
+def test_the_mean_and_variance_of_nothing_are_nan_without_a_warning():
+    # PyTorch: nan, silently. NumPy's own mean warns "invalid value encountered in divide"
+    # from its module, which minitorch_np's filter does not cover (found by the drawn-graph
+    # parity test with empty shapes). In a fresh interpreter, as in the test above.
+    import subprocess
+    import sys
+    program = "\n".join([
+        "import minitorch_np as torch",
+        "for d in ('cpu', 'fakegpu:1'):",
+        "    e = torch.zeros(0, 3, dtype=torch.float64, device=d, requires_grad=True)",
+        "    results = [e.mean(), e.mean(dim=0), e.var(), e.std(dim=0), e.mean(dim=1)]",
+        "    sum(r.sum() for r in results).backward()",
+        "    print([r.detach().cpu().numpy().tolist() for r in results], list(e.grad.shape))",
+    ])
+    run = subprocess.run([sys.executable, "-W", "default", "-c", program], capture_output=True,
+                         text=True, timeout=120, cwd=str(Path(__file__).parent.parent))
+    assert run.returncode == 0, run.stderr
+    nan3 = "[nan, nan, nan]"
+    assert run.stdout.splitlines() == [f"[nan, {nan3}, nan, {nan3}, []] [0, 3]"] * 2
+    assert run.stderr == ""
+
+
 def test_reductions_of_0d_and_empty_tensors_as_pytorch(device):
     t = torch.tensor(2.5, device=device)
     for op in (lambda: t.max(0), lambda: t.min(-1), lambda: t.median(0)):

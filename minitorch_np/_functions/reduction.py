@@ -59,6 +59,11 @@ class Mean(ArrayFunction):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.in_shape, ctx.dims = x.shape, dims
+        if _count(x.shape, dims) == 0:
+            # the mean of nothing is nan, silently as in PyTorch (NumPy's 0/0 would warn
+            # from its own module, where the backend's filter of such warnings cannot see)
+            shape = x.sum(axis=dims, keepdims=keepdim).shape
+            return ctx.xp.full(shape, float("nan"), dtype=x.dtype)
         return x.mean(axis=dims, keepdims=keepdim)
 
     @staticmethod
