@@ -6,7 +6,8 @@ change of a fresh value, a multi-output op, a user's ``Function``, hooks on inte
 (dropped before backward, as in a model's forward) and ``retain_grad``. The same program
 runs in minitorch_np and in PyTorch (the API is the same, so one text serves both); the
 loss, every leaf's ``.grad`` and every retained intermediate's ``.grad`` must agree to
-float64 accuracy. Skipped when PyTorch is not installed.
+float64 accuracy — and so must second derivatives, taken through ``create_graph=True``.
+Skipped when PyTorch is not installed.
 """
 from __future__ import annotations
 
@@ -146,3 +147,47 @@ def test_drawn_graph_matches_pytorch(shapes, program, seed, device):
             if x.grad is not None:
                 np.testing.assert_allclose(_host(x.grad), _host(y.grad), rtol=1e-12,
                                            atol=1e-12, err_msg=f"{kind} {k}")
+
+
+def _second_order(T, shapes, program, seed, **tensor_kwargs):
+    """d/d(leaves) of Σ v·∂loss/∂(leaves), through create_graph: gradients of gradients."""
+    rng = np.random.default_rng(seed)
+    leaves = [T.tensor(rng.standard_normal(s), dtype=T.float64, requires_grad=True,
+                       **tensor_kwargs) for s in shapes]
+    values, retained = list(leaves), []
+    for step, i, j in program:
+        values.append(STEPS[step](T, values[i % len(values)], values[j % len(values)],
+                                  retained))
+    loss = T.zeros((), dtype=T.float64, **tensor_kwargs)
+    for v in values[len(leaves):]:
+        w = T.tensor(rng.standard_normal(tuple(v.shape)), dtype=T.float64, **tensor_kwargs)
+        loss = loss + (v * w).sum()
+    del values
+    if not loss.requires_grad:
+        return []
+    grads = T.autograd.grad(loss, leaves, create_graph=True, allow_unused=True,
+                            materialize_grads=True)
+    total = T.zeros((), dtype=T.float64, **tensor_kwargs)
+    for g in grads:
+        v = T.tensor(rng.standard_normal(tuple(g.shape)), dtype=T.float64, **tensor_kwargs)
+        total = total + (g * v).sum()
+    if not total.requires_grad:
+        return [np.zeros(s) for s in shapes]
+    return [_host(h) for h in T.autograd.grad(total, leaves, allow_unused=True,
+                                               materialize_grads=True)]
+
+
+SMOOTH = [s for s in STEPS if s not in ("detached",)]
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(shapes=mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=2, max_side=3),
+       program=st.lists(st.tuples(st.sampled_from(SMOOTH), st.integers(0, 20),
+                                  st.integers(0, 20)), min_size=1, max_size=6),
+       seed=st.integers(0, 2**32 - 1))
+def test_drawn_graph_second_derivatives_match_pytorch(shapes, program, seed, device):
+    theirs = _second_order(torch_ref, shapes.input_shapes, program, seed)
+    ours = _second_order(mt, shapes.input_shapes, program, seed, device=device)
+    for k, (a, b) in enumerate(zip(ours, theirs)):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10, err_msg=f"leaf {k}")
