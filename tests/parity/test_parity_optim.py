@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import minitorch_np as mt
 from minitorch_np import optim
@@ -71,7 +73,59 @@ def _groups(lib, params, make_tensor):
 @pytest.mark.parametrize("name, kwargs", OPTIMIZER_CASES,
                          ids=[f"{n}-{i}" for i, (n, _) in enumerate(OPTIMIZER_CASES)])
 def test_optimizer_matches_pytorch(device, name, kwargs):
+    _same_steps(device, name, kwargs)
+
+
+_FLAGS = st.booleans()
+_RATE = st.sampled_from([0.01, 0.05, 0.1])
+_DECAY = st.sampled_from([0.0, 0.01, 0.1])
+DRAWN = {  # every option of each optimizer, drawn together (combinations the table lacks)
+    "SGD": st.fixed_dictionaries({"lr": _RATE, "weight_decay": _DECAY, "maximize": _FLAGS},
+                                 optional={"momentum": st.sampled_from([0.5, 0.9]),
+                                           "dampening": st.sampled_from([0.0, 0.3])}),
+    "RMSprop": st.fixed_dictionaries({"lr": _RATE, "alpha": st.sampled_from([0.9, 0.99]),
+                                      "weight_decay": _DECAY, "momentum": st.sampled_from(
+                                          [0.0, 0.5]), "centered": _FLAGS,
+                                      "maximize": _FLAGS}),
+    "Adam": st.fixed_dictionaries({"lr": _RATE, "betas": st.sampled_from(
+        [(0.9, 0.999), (0.5, 0.9)]), "weight_decay": _DECAY, "amsgrad": _FLAGS,
+        "maximize": _FLAGS, "decoupled_weight_decay": _FLAGS}),
+    "AdamW": st.fixed_dictionaries({"lr": _RATE, "weight_decay": _DECAY, "amsgrad": _FLAGS,
+                                    "maximize": _FLAGS}),
+    "Adagrad": st.fixed_dictionaries({"lr": _RATE, "lr_decay": st.sampled_from([0.0, 0.05]),
+                                      "weight_decay": _DECAY, "maximize": _FLAGS,
+                                      "initial_accumulator_value": st.sampled_from(
+                                          [0.0, 0.1])}),
+    "Adadelta": st.fixed_dictionaries({"lr": st.sampled_from([0.5, 1.0]),
+                                       "rho": st.sampled_from([0.8, 0.9]),
+                                       "weight_decay": _DECAY, "maximize": _FLAGS}),
+    "Adamax": st.fixed_dictionaries({"lr": _RATE, "weight_decay": _DECAY, "maximize": _FLAGS}),
+    "NAdam": st.fixed_dictionaries({"lr": _RATE, "weight_decay": _DECAY,
+                                    "momentum_decay": st.sampled_from([0.004, 0.01]),
+                                    "decoupled_weight_decay": _FLAGS, "maximize": _FLAGS}),
+}
+
+
+@pytest.mark.parametrize("name", list(DRAWN))
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_drawn_options_match_pytorch(device, name, data):
+    kwargs = data.draw(DRAWN[name])
+    if name == "SGD" and data.draw(st.booleans()) and kwargs.get("momentum") and \
+            not kwargs.get("dampening"):
+        kwargs["nesterov"] = True
+    # in float64, where the two agree but for roundings: the rules themselves are compared
+    # (in float32 PyTorch's fused multiply-adds differ by ulps, which momentum accumulates)
+    _same_steps(device, name, kwargs, np.float64)
+
+
+def _same_steps(device, name, kwargs, dtype=np.float32):
+    """STEPS steps of both optimizers on the same gradients: parameters, state, groups."""
     inits, scales, targets = _problem()
+    inits = [x.astype(dtype) for x in inits]
+    tolerance = ({"rtol": 1e-6, "atol": 5e-7} if dtype == np.float32 else
+                 {"rtol": 1e-11, "atol": 1e-12})
     ours = [mt.tensor(x, device=device, requires_grad=True) for x in inits]
     theirs = [pt.tensor(x, requires_grad=True) for x in inits]
     opt_ours = getattr(optim, name)(_groups(mt, ours, mt.tensor), **kwargs)
@@ -80,7 +134,7 @@ def test_optimizer_matches_pytorch(device, name, kwargs):
     sign = -1 if kwargs.get("maximize") else 1  # maximize the concave -f
     for _ in range(STEPS):
         for p, q, s, t in zip(ours, theirs, scales, targets):
-            g = sign * _gradient(q.detach().numpy(), s, t)  # both get PyTorch's gradient
+            g = sign * _gradient(q.detach().numpy(), s, t).astype(dtype)  # PyTorch's
             p.grad = mt.tensor(g, device=device)
             q.grad = pt.tensor(g)
         opt_ours.step()
@@ -89,19 +143,18 @@ def test_optimizer_matches_pytorch(device, name, kwargs):
     for p, q, x in zip(ours, theirs, inits):
         assert np.isfinite(p.detach().cpu().numpy()).all()
         assert not np.allclose(p.detach().cpu().numpy(), x, atol=1e-3)  # it did move
-        np.testing.assert_allclose(p.detach().cpu().numpy(), q.detach().numpy(),
-                                   rtol=1e-6, atol=5e-7)
+        np.testing.assert_allclose(p.detach().cpu().numpy(), q.detach().numpy(), **tolerance)
 
     # the same state, under the same names and layout
     sd_ours, sd_theirs = opt_ours.state_dict(), opt_theirs.state_dict()
     assert sd_ours["state"].keys() == sd_theirs["state"].keys()
-    for index, st in sd_theirs["state"].items():
-        assert set(sd_ours["state"][index]) == set(st)
-        for key, value in st.items():
+    for index, state in sd_theirs["state"].items():
+        assert set(sd_ours["state"][index]) == set(state)
+        for key, value in state.items():
             mine = sd_ours["state"][index][key]
             assert mine.dtype == getattr(mt, str(value.dtype).split(".")[1])
-            np.testing.assert_allclose(mine.cpu().numpy(), value.numpy(), rtol=1e-6,
-                                       atol=5e-7, err_msg=key)
+            np.testing.assert_allclose(mine.cpu().numpy(), value.numpy(), **tolerance,
+                                       err_msg=key)
     for g_ours, g_theirs in zip(sd_ours["param_groups"], sd_theirs["param_groups"]):
         assert g_ours["params"] == g_theirs["params"]
         for key, value in g_ours.items():  # PyTorch has more keys (foreach, fused, ...)
