@@ -134,6 +134,17 @@ def test_max_pool_never_picks_the_padding_even_against_minus_infinity(device):
     assert to_host(x.grad).ravel().tolist() == [4.0, 2.0, 2.0, 1.0]  # every window lands
 
 
+def test_a_max_pool_window_wholly_in_the_padding_is_minus_infinity_with_no_gradient(device):
+    # width 1, kernel 2 dilated by 2, padding 1: the window at column 0 covers columns -1
+    # and 1, neither of them real. Its maximum is -inf (as PyTorch) and no input is under
+    # it, so it sends no gradient (PyTorch's CPU kernel sends it to another element)
+    x = t64([[[[1.5], [-2.0]]]], device, grad=True)
+    y = F.max_pool2d(x, (1, 2), stride=1, padding=(0, 1), dilation=(1, 2))
+    assert to_host(y).ravel().tolist() == [-math.inf, -math.inf]
+    y.backward(torch.ones_like(y))
+    assert to_host(x.grad).ravel().tolist() == [0.0, 0.0]
+
+
 def test_max_pool_propagates_nan(device):
     x = t64([[[[1.0, np.nan], [3.0, 2.0]]]], device)
     assert np.isnan(to_host(F.max_pool2d(x, 2))).all()

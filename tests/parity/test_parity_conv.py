@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from helpers import to_host
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import minitorch_np as mt
 import minitorch_np.nn.functional as F
@@ -101,6 +103,85 @@ def test_pooling_matches(name, kw, device):
     y.backward(mt.tensor(g, device=device))
     yr.backward(pt.tensor(g))
     close(x.grad, xr.grad)
+
+
+def _same_or_both_raise(ours, theirs, device, seed):
+    """Run `theirs` (PyTorch) and `ours` on the same random input and upstream gradient: the
+    same outputs and input gradients, or both raise."""
+    try:
+        yr, inputs_r = theirs()
+    except (RuntimeError, ValueError, IndexError):
+        with pytest.raises((RuntimeError, ValueError, IndexError)):
+            ours()
+        return
+    y, inputs = ours()
+    close(y, yr)
+    if np.isneginf(yr.detach().numpy()).any():
+        # a max-pool window wholly in the padding: -inf in both, and no input under it, so
+        # no gradient here; PyTorch's CPU kernel sends that window's gradient to another
+        # element (its index for an empty window points outside the window)
+        return
+    g = np.random.default_rng(seed).standard_normal(tuple(yr.shape))
+    y.backward(mt.tensor(g, device=device))
+    yr.backward(pt.tensor(g))
+    for a, b in zip(inputs, inputs_r):
+        close(a.grad, b.grad)
+
+
+_DRAW = settings(max_examples=30, deadline=None,
+                 suppress_health_check=[HealthCheck.function_scoped_fixture])
+_SMALL = st.integers(1, 3)
+
+
+@_DRAW
+@given(n=st.integers(1, 2), groups=st.integers(1, 2), cin=_SMALL, cout=_SMALL,
+       size=st.tuples(st.integers(1, 7), st.integers(1, 7)),
+       kernel=st.tuples(_SMALL, _SMALL), stride=st.tuples(_SMALL, _SMALL),
+       padding=st.tuples(st.integers(0, 2), st.integers(0, 2)),
+       dilation=st.tuples(st.integers(1, 2), st.integers(1, 2)), bias=st.booleans(),
+       seed=st.integers(0, 2**32 - 1))
+def test_drawn_conv2d_matches(n, groups, cin, cout, size, kernel, stride, padding, dilation,
+                              bias, seed, device):
+    # every argument drawn at once, sizes down to 1 and outputs down to nothing (then both
+    # raise); channels are multiples of `groups`
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, cin * groups, *size))
+    w = rng.standard_normal((cout * groups, cin, *kernel))
+    b = rng.standard_normal(cout * groups) if bias else None
+    kw = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+
+    def run(lib, fn, **tensor_kwargs):
+        def call():
+            ts = [lib.tensor(a, dtype=lib.float64, requires_grad=True, **tensor_kwargs)
+                  for a in (x, w, b) if a is not None]
+            return fn(ts[0], ts[1], ts[2] if bias else None, **kw), ts
+        return call
+    _same_or_both_raise(run(mt, F.conv2d, device=device), run(pt, ptF.conv2d), device, seed)
+
+
+@_DRAW
+@given(name=st.sampled_from(["max_pool2d", "avg_pool2d"]),
+       size=st.tuples(st.integers(1, 8), st.integers(1, 8)),
+       kernel=st.tuples(_SMALL, _SMALL), stride=st.tuples(_SMALL, _SMALL),
+       padding=st.tuples(st.integers(0, 1), st.integers(0, 1)),
+       dilation=st.tuples(st.integers(1, 2), st.integers(1, 2)), ceil_mode=st.booleans(),
+       count_include_pad=st.booleans(), seed=st.integers(0, 2**32 - 1))
+def test_drawn_pooling_matches(name, size, kernel, stride, padding, dilation, ceil_mode,
+                               count_include_pad, seed, device):
+    # (a draw where PyTorch refuses, e.g. padding over half the kernel, must be refused here)
+    x = np.random.default_rng(seed).standard_normal((2, 3, *size))
+    kw = dict(kernel_size=kernel, stride=stride, padding=padding, ceil_mode=ceil_mode)
+    if name == "max_pool2d":
+        kw["dilation"] = dilation
+    else:
+        kw["count_include_pad"] = count_include_pad
+
+    def run(lib, fns, **tensor_kwargs):
+        def call():
+            t = lib.tensor(x, dtype=lib.float64, requires_grad=True, **tensor_kwargs)
+            return getattr(fns, name)(t, **kw), [t]
+        return call
+    _same_or_both_raise(run(mt, F, device=device), run(pt, ptF), device, seed)
 
 
 def test_max_pool_indices_and_tied_gradients_match():
