@@ -179,6 +179,23 @@ def test_bool_mask_of_the_wrong_shape_raises(device):
         x[torch.tensor([True, False], device=device)]
 
 
+def test_an_empty_mask_against_a_non_empty_dimension_raises(device):
+    # NumPy lets an empty boolean mask through against any size; PyTorch refuses it (found
+    # by tests/parity/test_parity_indexing.py)
+    x = torch.zeros(2, 1, device=device)
+    with pytest.raises(IndexError, match=r"shape of the mask \[0\] does not match the shape "
+                                         r"\[1\] .*from dimension 1"):
+        x[..., torch.zeros(0, dtype=torch.bool, device=device)]
+
+
+def test_an_integer_out_of_range_beside_an_advanced_index_raises_on_an_empty_block(device):
+    # the integer becomes an index array of the (empty) block's shape; its range is checked
+    # before that, as PyTorch checks it
+    x = torch.zeros(0, 1, 0, device=device)
+    with pytest.raises(IndexError, match="index 0 is out of bounds for dimension 2 with size 0"):
+        x[torch.zeros(0, dtype=torch.bool, device=device), ..., 0]
+
+
 @pytest.mark.parametrize("key", [1.5, (0, 1.0), "a"])
 def test_non_integer_indices_raise(device, key):
     with pytest.raises(IndexError, match="valid indices"):

@@ -147,8 +147,9 @@ def _normalize_key_on_device(x: Tensor, key):
     out = [_index_entry(x, k) for k in _key_entries(key)]
     basic = not any(is_array(k) or isinstance(k, bool) for k in out)
     if not basic:
-        out = _integers_first(x, _spell_out_ellipsis(x, out))
+        out = _spell_out_ellipsis(x, out)
         _check_bounds(x, out)
+        out = _integers_first(x, out)
     return tuple(out), basic
 
 
@@ -239,7 +240,7 @@ def _integers_first(x: Tensor, key: list) -> list:
     if "int" not in kinds or not _adjacent(rest, {"advanced"}) \
             or _adjacent(kinds, {"int", "advanced"}):
         return key  # no integers, or both rules agree
-    key = _masks_as_positions(key, x._data.shape, is_array)
+    key = _masks_as_positions(key, is_array)
     span = [i for i, kind in enumerate(_kinds(key, is_array)) if kind != "basic"]
     lo, hi = span[0], span[-1] + 1
     dim = sum(_dims_used(is_array, k) for k in key[:lo])
@@ -314,32 +315,44 @@ def _spell_out_ellipsis(x: Tensor, key: list) -> list:
     return [e for k in key for e in ([slice(None)] * (ndim - used) if k is Ellipsis else [k])]
 
 
-def _masks_as_positions(key: list, shape: tuple, is_array) -> list:
+def _masks_as_positions(key: list, is_array) -> list:
     """`key` with each boolean mask written as its ``nonzero()`` integer arrays, one per
-    dimension it covers (`key` has no Ellipsis)."""
-    out, dim = [], 0
+    dimension it covers (its shape already checked by `_check_bounds`)."""
+    out = []
     for k in key:
         if is_array(k) and k.dtype.kind == "b":
-            if tuple(k.shape) != shape[dim:dim + k.ndim]:
-                raise IndexError(f"index: the shape of the mask {list(k.shape)} does not match "
-                                 f"the shape {list(shape[dim:dim + k.ndim])} of the dimensions "
-                                 f"it indexes (from dimension {dim} of a tensor of shape "
-                                 f"{list(shape)})")
             out.extend(k.nonzero())
         else:
             out.append(k)
-        dim += _dims_used(is_array, k)
     return out
 
 
+def _check_mask(k, shape: tuple, dim: int) -> None:
+    """IndexError unless boolean mask `k` has the shape of the dimensions it indexes, from
+    `dim` on (NumPy lets an empty mask through against any size; PyTorch does not)."""
+    if tuple(k.shape) != tuple(shape[dim:dim + k.ndim]):
+        raise IndexError(f"index: the shape of the mask {list(k.shape)} does not match the "
+                         f"shape {list(shape[dim:dim + k.ndim])} of the dimensions it indexes "
+                         f"(from dimension {dim} of a tensor of shape {list(shape)})")
+
+
 def _check_bounds(x: Tensor, key: list) -> None:
-    """IndexError for an out-of-range integer-array index, on every device: CuPy would wrap it
-    around silently (docs/backends.md). Each array indexes the dimension it lines up with
-    (`key` has no Ellipsis)."""
+    """IndexError for an out-of-range integer or integer-array index, on every device (CuPy
+    would wrap it around silently, docs/backends.md; and an integer turned into an array of
+    an empty block would not be looked at), or for a boolean mask of the wrong shape. Each
+    entry indexes the dimension it lines up with (`key` has no Ellipsis)."""
     is_array = x._device.backend.is_array
     axis = 0
     for k in key:
-        if is_array(k) and k.dtype.kind != "b" and k.size:
+        if type(k) is int:
+            n = x._data.shape[axis]
+            if not -n <= k < n:
+                raise IndexError(f"index: index {k} is out of bounds for dimension {axis} "
+                                 f"with size {n} (indexing a tensor of shape "
+                                 f"{list(x._data.shape)})")
+        elif is_array(k) and k.dtype.kind == "b":
+            _check_mask(k, x._data.shape, axis)
+        elif is_array(k) and k.size:
             n = x._data.shape[axis]
             outside = (k < -n) | (k >= n)
             if bool(outside.any()):
