@@ -281,7 +281,46 @@ def test_subtracting_two_bools_points_to_xor(device):
         with pytest.raises(RuntimeError, match="two bool tensors.*logical_xor"):
             expr()
     f = _t([1.0, 2.0], f32, device)
-    np.testing.assert_array_equal(to_host(f - True), [0.0, 1.0])  # a Python bool is a number
+    # a Python bool is taken as a bool tensor there too (PyTorch 2.13; found by
+    # tests/parity/test_parity_promotion.py)
+    for expr in (lambda: f - True, lambda: False - f, lambda: f.clone().sub_(True)):
+        with pytest.raises(RuntimeError, match="with a bool tensor is not supported"):
+            expr()
+
+
+def test_integer_true_division_takes_each_operand_by_its_own_value(device):
+    # PyTorch converts each operand to float from its own dtype; casting to the promoted
+    # integer type first wrapped -1 into uint8's 255 (found by the promotion parity test)
+    u = _t([2, 4], torch.uint8, device)
+    minus_one = torch.tensor(-1, dtype=torch.int8, device=device)  # 0-d: u's dtype wins
+    for expr, expected in ((lambda: u / -1, [-2.0, -4.0]), (lambda: -1 / u, [-0.5, -0.25]),
+                           (lambda: minus_one / u, [-0.5, -0.25]),
+                           (lambda: u / 300, [2 / 300, 4 / 300])):
+        out = expr()
+        assert out.dtype == torch.float32
+        np.testing.assert_allclose(to_host(out), expected, rtol=1e-7)
+
+
+def test_no_bool_kernel_for_rounded_division_and_remainder(device):
+    b = _t([True, False], torch.bool, device)
+    for expr, kernel in ((lambda: b // b, "div_floor_cpu"), (lambda: b // True, "div_floor_cpu"),
+                         (lambda: torch.div(b, b, rounding_mode="trunc"), "div_trunc_cpu"),
+                         (lambda: b % b, "remainder_cpu")):
+        with pytest.raises(NotImplementedError, match=f"\"{kernel}\" not implemented for 'Bool'"):
+            expr()
+    assert (b % 1).dtype == torch.int64  # an integer operand: an integer result, computed
+
+
+def test_a_bool_tensor_to_a_bool_number_as_pytorch(device):
+    b = _t([True, False], torch.bool, device)
+    assert to_host(b ** True).tolist() == [True, False] and (b ** True).dtype == torch.bool
+    assert to_host(b ** False).tolist() == [True, True] and (b ** False).dtype == torch.bool
+
+
+def test_an_integer_tensor_to_a_negative_number_is_refused_before_wrapping(device):
+    u = _t([2, 4], torch.uint8, device)  # -1 would wrap to 255 in uint8
+    with pytest.raises(RuntimeError, match="negative integer powers"):
+        u ** -1
 
 
 def test_bool_to_a_bool_power_is_refused_as_in_pytorch(device):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from .._creation import tensor
+from .._creation import ones_like, tensor
 from .._tensor import Tensor
 from ..autograd.function import ArrayFunction
 from .operands import as_operand, binary, device_guard, floating, tensor_arg
@@ -413,10 +413,11 @@ def add(input, other, *, alpha=1):
 
 
 def refuse_bool_subtraction(input, other) -> None:
-    """PyTorch refuses ``-`` with a bool tensor (1 - mask is usually meant as ~mask)."""
+    """PyTorch refuses ``-`` with a bool tensor (1 - mask is usually meant as ~mask), and with
+    a Python bool, which it takes as a bool tensor (``x - True``)."""
     bools = [isinstance(x, bool) or isinstance(x, Tensor) and x._data.dtype.kind == "b"
              for x in (input, other)]
-    if not any(isinstance(x, Tensor) and b for x, b in zip((input, other), bools)):
+    if not any(bools):
         return
     if all(bools):
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
@@ -451,7 +452,11 @@ def div(input, other, *, rounding_mode=None):
                              f"got {rounding_mode!r}")
         return _rounded_div(a, b, rounding_mode)
     if (a._data.dtype if isinstance(a, Tensor) else b._data.dtype).kind != "f":
-        a, b = binary("div", _to_float(a), _to_float(b))
+        # integers divide as floats, each converted from its own value, as in PyTorch: not
+        # from the promoted integer type, where an int8 -1 beside a uint8 tensor (or a
+        # Python -1 beside it) would have wrapped around to 255
+        a, b = binary("div", _to_float(as_operand("div", input)),
+                      _to_float(as_operand("div", other)))
     return Div.apply(a, b)
 
 
@@ -468,8 +473,17 @@ def _refuse_integer_division_by_zero(op: str, t: Tensor, divisor) -> None:
                            f"operands; divide floating point tensors to get inf or nan)")
 
 
+def _refuse_bool_result(op: str, kernel: str, t: Tensor) -> None:
+    """PyTorch has no bool kernel for rounded division and remainder: a bool result (both
+    operands bool) is refused, with its message."""
+    if t._data.dtype.kind == "b":
+        raise NotImplementedError(f"{op}: \"{kernel}\" not implemented for 'Bool' (as in "
+                                  "PyTorch; convert an operand to an integer dtype)")
+
+
 def _rounded_div(a, b, mode):
     t = a if isinstance(a, Tensor) else b
+    _refuse_bool_result("div", f"div_{mode}_cpu", t)
     xp = t._device.backend.xp
     ra = a._data if isinstance(a, Tensor) else a
     rb = b._data if isinstance(b, Tensor) else b
@@ -500,11 +514,16 @@ def neg(input):
 def pow(input, exponent):  # noqa: A001 - PyTorch's name
     """``input ** exponent``; either may be a scalar."""
     a, b = binary("pow", input, exponent)
+    if isinstance(a, Tensor) and a._data.dtype.kind == "b" and type(b) is bool:
+        # a bool tensor to a bool number: x ** True is x, x ** False is all True (PyTorch's
+        # scalar-exponent special cases; it has no bool kernel otherwise)
+        return a.clone() if b else ones_like(a)
     if all(isinstance(x, bool) or isinstance(x, Tensor) and x._data.dtype.kind == "b"
            for x in (a, b)):
         raise NotImplementedError("\"pow\" not implemented for 'Bool' (convert one operand, "
                                   "e.g. x.long() or x.float())")
-    if isinstance(a, Tensor) and a._data.dtype.kind in "iub" and isinstance(b, int) and b < 0:
+    e = as_operand("pow", exponent)  # the number as given (binary wraps -1 into uint8 255)
+    if isinstance(a, Tensor) and a._data.dtype.kind in "iub" and type(e) is int and e < 0:
         raise RuntimeError("pow: integers to negative integer powers are not allowed")
     return Pow.apply(a, b)
 
@@ -676,6 +695,7 @@ def remainder(input, other):
     """Python's ``a % b`` (the sign of the divisor)."""
     a, b = binary("remainder", input, other)
     t = a if isinstance(a, Tensor) else b
+    _refuse_bool_result("remainder", "remainder_cpu", t)
     with device_guard(t):
         _refuse_integer_division_by_zero("remainder", t, b._data if isinstance(b, Tensor) else b)
     return Remainder.apply(a, b)
