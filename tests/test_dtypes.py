@@ -423,3 +423,36 @@ def test_sum_accumulates_in_the_requested_dtype(device):
     s.backward()
     assert x.grad.dtype == torch.float32 and to_host(x.grad).tolist() == [1.0, 1.0, 1.0]
     assert torch.tensor([1, 2], device=device).sum(dtype=torch.float32).dtype == torch.float32
+
+
+# ---- what PyTorch has no kernel for, refused as there (found by tests/parity/) -------------
+@pytest.mark.parametrize("op, match", [
+    (lambda x: x.softmax(0), "softmax: expected a floating point tensor, got .*int64"),
+    (lambda x: x.log_softmax(0), "log_softmax: expected a floating point tensor"),
+    (lambda x: x.norm(), "norm: expected a floating point tensor"),
+    (lambda x: x.var(), "var: expected a floating point tensor"),
+    (lambda x: x.std(), "var: expected a floating point tensor"),
+])
+def test_integer_inputs_refused_where_pytorch_has_no_integer_kernel(op, match, device):
+    with pytest.raises(RuntimeError, match=match):
+        op(_t([[1, 2], [3, 4]], torch.int64, device))
+    x = _t([[1, 2], [3, 4]], torch.int64, device)
+    assert x.softmax(0, dtype=torch.float32).dtype == torch.float32  # a dtype= converts first
+
+
+def test_bool_inputs_refused_by_relu_and_argmax_but_not_by_max(device):
+    b = _t([[True, False], [False, True]], torch.bool, device)
+    with pytest.raises(RuntimeError, match="Boolean inputs not supported for relu"):
+        b.relu()
+    for op in (lambda: b.argmax(), lambda: b.argmin(dim=0)):
+        with pytest.raises(RuntimeError, match="does not support bool input"):
+            op()
+    values, indices = b.max(dim=0)
+    assert values.dtype == torch.bool and to_host(indices).tolist() == [0, 1]
+
+
+def test_all_and_any_of_uint8_stay_uint8_as_in_pytorch(device):
+    u = _t([[1, 0], [2, 3]], torch.uint8, device)
+    assert u.all().dtype == torch.uint8 and u.any(dim=0).dtype == torch.uint8
+    assert u.all().item() == 0 and to_host(u.any(dim=0)).tolist() == [1, 1]
+    assert _t([1, 0], torch.int64, device).all().dtype == torch.bool

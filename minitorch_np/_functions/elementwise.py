@@ -584,7 +584,10 @@ def abs(input):  # noqa: A001 - PyTorch's name
 
 def relu(input):
     """max(x, 0), elementwise."""
-    return Relu.apply(tensor_arg("relu", input))
+    x = tensor_arg("relu", input)
+    if x._data.dtype.kind == "b":
+        raise RuntimeError("relu: Boolean inputs not supported for relu (as in PyTorch)")
+    return Relu.apply(x)
 
 
 def clamp(input, min=None, max=None):  # noqa: A002 - PyTorch's names

@@ -93,6 +93,15 @@ def floating(op: str, t: Tensor) -> Tensor:
     return cast_to(t, get_default_dtype())
 
 
+def floating_only(op: str, t: Tensor) -> Tensor:
+    """`t` if it is a floating tensor; ops PyTorch has no integer kernel for (softmax, norm,
+    var, ...) refuse the others, as there, rather than convert them."""
+    if t._data.dtype.kind != "f":
+        raise RuntimeError(f"{op}: expected a floating point tensor, got {t.dtype} (as in "
+                           "PyTorch; convert it first, e.g. x.float())")
+    return t
+
+
 def tensor_arg(op: str, x, name: str = "input") -> Tensor:
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(x).__name__}")

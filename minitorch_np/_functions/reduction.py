@@ -14,7 +14,7 @@ from .._grad_mode import is_grad_enabled
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.function import ArrayFunction
 from .elementwise import where
-from .operands import device_guard, dims_arg, floating, tensor_arg
+from .operands import device_guard, dims_arg, floating, floating_only, tensor_arg
 
 values_indices = namedtuple("values_indices", ["values", "indices"])
 
@@ -293,7 +293,7 @@ def _correction(op, dim, unbiased, correction):
 
 def var(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """Σ (x - mean)² / (n - correction); ``correction=1`` (Bessel's) by default."""
-    x = floating("var", tensor_arg("var", input))
+    x = floating_only("var", tensor_arg("var", input))
     dim, correction = _correction("var", dim, unbiased, correction)
     dims = dims_arg("var", dim, x.ndim)
     n = _count(x.shape, dims)
@@ -324,7 +324,7 @@ def _extremum(name, smallest):
         d = _wrap_dim(name, dim, x.ndim)
         if x.shape[d] == 0:
             raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size")
-        idx = (argmin if smallest else argmax)(x, d, keepdim=True)
+        idx = (_argmin_any if smallest else _argmax_any)(x, d, keepdim=True)
         values = x.gather(d, idx)
         if not keepdim:
             values, idx = values.squeeze(d), idx.squeeze(d)
@@ -350,9 +350,12 @@ def amin(input, dim=(), keepdim: bool = False):
     return AMax.apply(x, dims_arg("amin", dim if dim != () else None, x.ndim), keepdim, True)
 
 
-def _arg_extremum(name, fn):
+def _arg_extremum(name, fn, refuse_bool=True):
     def op(input, dim=None, keepdim: bool = False):
         x = tensor_arg(name, input)
+        if x._data.dtype.kind == "b" and refuse_bool:
+            raise RuntimeError(f"{name}(): does not support bool input (as in PyTorch; "
+                               "convert it first, e.g. x.long())")
         xp = x._device.backend.xp
         with device_guard(x):
             if dim is None:
@@ -372,6 +375,8 @@ def _arg_extremum(name, fn):
 
 argmax = _arg_extremum("argmax", "argmax")
 argmin = _arg_extremum("argmin", "argmin")
+_argmax_any = _arg_extremum("max", "argmax", refuse_bool=False)  # (max/min with dim take
+_argmin_any = _arg_extremum("min", "argmin", refuse_bool=False)  # bools, as PyTorch's)
 
 
 def logsumexp(input, dim, keepdim: bool = False):
@@ -398,9 +403,10 @@ def norm(input, p="fro", dim=None, keepdim: bool = False, dtype=None):
     largest |x|. As PyTorch, also p = 0 (the number of non-zero entries; piecewise constant,
     it is left out of the graph), -inf (the smallest |x|) and p < 0 (0 when an entry is 0,
     where |0|ᵖ = ∞, with gradient 0 there)."""
-    x = floating("norm", tensor_arg("norm", input))
+    x = tensor_arg("norm", input)
     if dtype is not None:
         x = x.to(dtype=dtype)
+    floating_only("norm", x)
     if p == "fro" or p is None:
         p = 2
     if not isinstance(p, int | float) or isinstance(p, bool):
@@ -427,17 +433,19 @@ def _softmax_dim(op, x, dim):
 
 def softmax(input, dim=None, dtype=None):
     """exp(x) / Σ exp(x) along `dim`."""
-    x = floating("softmax", tensor_arg("softmax", input))
+    x = tensor_arg("softmax", input)
     if dtype is not None:
         x = x.to(dtype=dtype)
+    floating_only("softmax", x)
     return Softmax.apply(x, _softmax_dim("softmax", x, dim))
 
 
 def log_softmax(input, dim=None, dtype=None):
     """x - logsumexp(x) along `dim`, computed stably."""
-    x = floating("log_softmax", tensor_arg("log_softmax", input))
+    x = tensor_arg("log_softmax", input)
     if dtype is not None:
         x = x.to(dtype=dtype)
+    floating_only("log_softmax", x)
     return LogSoftmax.apply(x, _softmax_dim("log_softmax", x, dim))
 
 
@@ -447,8 +455,10 @@ def _logical(name, fn):
         xp = x._device.backend.xp
         axis = None if dim is None else _wrap_dim(name, dim, x.ndim)
         with device_guard(x):
-            return Tensor._make(
-                xp.asarray(getattr(xp, fn)(x._data, axis=axis, keepdims=keepdim)), x._device)
+            out = xp.asarray(getattr(xp, fn)(x._data, axis=axis, keepdims=keepdim))
+            if x._data.dtype == xp.uint8:  # PyTorch keeps uint8 for all/any of uint8 (legacy)
+                out = out.astype(xp.uint8)
+            return Tensor._make(out, x._device)
     op.__name__ = op.__qualname__ = name
     return op
 
