@@ -7,6 +7,8 @@ compared with float32 accuracy and a float64 result with float64 accuracy.
 """
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -78,12 +80,18 @@ def test_forward_records_graph_only_when_asked(info, case, device):
 
 
 
+def _in_a_fresh_interpreter(lines: list[str]) -> subprocess.CompletedProcess:
+    """Run `lines` as a user runs them, warnings shown: pytest imports the package inside its
+    own warnings.catch_warnings(), which drops the filter minitorch_np installs on import."""
+    run = subprocess.run([sys.executable, "-W", "default", "-c", "\n".join(lines)],
+                         capture_output=True, text=True, timeout=120,
+                         cwd=str(Path(__file__).parent.parent))
+    assert run.returncode == 0, run.stderr
+    return run
+
+
 def test_special_values_give_inf_and_nan_without_numpy_warnings():
-    # In a fresh interpreter, as a user runs it: pytest imports the package inside its own
-    # warnings.catch_warnings(), which drops the filter minitorch_np installs on import.
-    import subprocess
-    import sys
-    program = "\n".join([
+    run = _in_a_fresh_interpreter([
         "import numpy as np, minitorch_np as torch",
         "for d in ('cpu', 'fakegpu:1'):",
         "    zero = torch.zeros(1, device=d)",
@@ -92,9 +100,6 @@ def test_special_values_give_inf_and_nan_without_numpy_warnings():
         "    print([v.cpu().item() for v in values])",
         "np.log(np.zeros(1))  # the user's own NumPy call still warns",
     ])
-    run = subprocess.run([sys.executable, "-W", "default", "-c", program], capture_output=True,
-                         text=True, timeout=120, cwd=str(Path(__file__).parent.parent))
-    assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines() == ["[-inf, inf, nan, inf, nan]"] * 2
     warned = [line for line in run.stderr.splitlines() if "RuntimeWarning" in line]
     assert len(warned) == 1 and warned[0].startswith("<string>:7: RuntimeWarning: divide by zero")
@@ -114,10 +119,8 @@ def test_float_floor_division_is_pythons(device):
 def test_the_mean_and_variance_of_nothing_are_nan_without_a_warning():
     # PyTorch: nan, silently. NumPy's own mean warns "invalid value encountered in divide"
     # from its module, which minitorch_np's filter does not cover (found by the drawn-graph
-    # parity test with empty shapes). In a fresh interpreter, as in the test above.
-    import subprocess
-    import sys
-    program = "\n".join([
+    # parity test with empty shapes)
+    run = _in_a_fresh_interpreter([
         "import minitorch_np as torch",
         "for d in ('cpu', 'fakegpu:1'):",
         "    e = torch.zeros(0, 3, dtype=torch.float64, device=d, requires_grad=True)",
@@ -125,9 +128,6 @@ def test_the_mean_and_variance_of_nothing_are_nan_without_a_warning():
         "    sum(r.sum() for r in results).backward()",
         "    print([r.detach().cpu().numpy().tolist() for r in results], list(e.grad.shape))",
     ])
-    run = subprocess.run([sys.executable, "-W", "default", "-c", program], capture_output=True,
-                         text=True, timeout=120, cwd=str(Path(__file__).parent.parent))
-    assert run.returncode == 0, run.stderr
     nan3 = "[nan, nan, nan]"
     assert run.stdout.splitlines() == [f"[nan, {nan3}, nan, {nan3}, []] [0, 3]"] * 2
     assert run.stderr == ""

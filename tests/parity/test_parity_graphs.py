@@ -102,8 +102,10 @@ STEPS = {  # (library, a, b, retained) -> a new value that broadcasts with the o
 }
 
 
-def _run(T, shapes, program, seed, **tensor_kwargs):
-    rng = np.random.default_rng(seed)
+def _build(T, shapes, program, rng, **tensor_kwargs):
+    """The drawn program in library T: its leaves, its loss Σ w·v over the values it made,
+    and the values that called retain_grad. Nothing else keeps the intermediates, as after a
+    model's forward."""
     leaves = [T.tensor(rng.standard_normal(s), dtype=T.float64, requires_grad=True,
                        **tensor_kwargs) for s in shapes]
     values, retained = list(leaves), []
@@ -114,7 +116,12 @@ def _run(T, shapes, program, seed, **tensor_kwargs):
     for v in values[len(leaves):]:
         w = T.tensor(rng.standard_normal(tuple(v.shape)), dtype=T.float64, **tensor_kwargs)
         loss = loss + (v * w).sum()
-    del values  # the intermediates are reachable from the graph only, as after a forward
+    return leaves, loss, retained
+
+
+def _run(T, shapes, program, seed, **tensor_kwargs):
+    leaves, loss, retained = _build(T, shapes, program, np.random.default_rng(seed),
+                                    **tensor_kwargs)
     if loss.requires_grad:
         loss.backward()
     return loss, leaves, retained
@@ -152,17 +159,7 @@ def test_drawn_graph_matches_pytorch(shapes, program, seed, device):
 def _second_order(T, shapes, program, seed, **tensor_kwargs):
     """d/d(leaves) of Σ v·∂loss/∂(leaves), through create_graph: gradients of gradients."""
     rng = np.random.default_rng(seed)
-    leaves = [T.tensor(rng.standard_normal(s), dtype=T.float64, requires_grad=True,
-                       **tensor_kwargs) for s in shapes]
-    values, retained = list(leaves), []
-    for step, i, j in program:
-        values.append(STEPS[step](T, values[i % len(values)], values[j % len(values)],
-                                  retained))
-    loss = T.zeros((), dtype=T.float64, **tensor_kwargs)
-    for v in values[len(leaves):]:
-        w = T.tensor(rng.standard_normal(tuple(v.shape)), dtype=T.float64, **tensor_kwargs)
-        loss = loss + (v * w).sum()
-    del values
+    leaves, loss, _ = _build(T, shapes, program, rng, **tensor_kwargs)
     if not loss.requires_grad:
         return []
     grads = T.autograd.grad(loss, leaves, create_graph=True, allow_unused=True,
