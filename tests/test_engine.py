@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import to_host
+from helpers import cube_function, to_host
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
@@ -718,18 +718,7 @@ def test_elementwise_array_backward_matches_the_recorded_one(device, case, dtype
 
 
 # ---- the two walks agree (drawn graphs) ---------------------------------------------------
-class _Cube(Function):
-    """A user's Function (backward on Tensors): on the plain walk it is wrapped and unwrapped."""
-
-    @staticmethod
-    def forward(ctx, t):
-        ctx.save_for_backward(t)
-        return t * t * t
-
-    @staticmethod
-    def backward(ctx, g):
-        t, = ctx.saved_tensors
-        return 3 * t * t * g
+_Cube = cube_function(torch)  # a user's Function: on the plain walk, wrapped and unwrapped
 
 
 _GRAPH_STEPS = {  # (value a, value b) -> value; values broadcast against each other

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import to_host
+from helpers import cube_function, to_host
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
@@ -21,21 +21,6 @@ from hypothesis.extra.numpy import mutually_broadcastable_shapes
 import minitorch_np as mt
 
 torch_ref = pytest.importorskip("torch")
-
-
-def _cube(T):
-    """The same user Function in either library: y = t³, backward written with Tensor ops."""
-    class Cube(T.autograd.Function):
-        @staticmethod
-        def forward(ctx, t):
-            ctx.save_for_backward(t)
-            return t * t * t
-
-        @staticmethod
-        def backward(ctx, g):
-            t, = ctx.saved_tensors
-            return 3 * t * t * g
-    return Cube
 
 
 _CUBES = {}
@@ -74,7 +59,7 @@ STEPS = {  # (library, a, b, retained) -> a new value that broadcasts with the o
     "transposed and back": lambda T, a, b, r: ((a.mT * 2.0).mT if a.ndim >= 2 else a) + b,
     "in place on a fresh value": lambda T, a, b, r: ((a * 1.0).mul_(b) if _same_shape(a, b)
                                                      else a * b),
-    "cube": lambda T, a, b, r: _CUBES.setdefault(T.__name__, _cube(T)).apply(a) + b,
+    "cube": lambda T, a, b, r: _CUBES.setdefault(T.__name__, cube_function(T)).apply(a) + b,
     "hooked": lambda T, a, b, r: _hooked(a * b),
     "retained": lambda T, a, b, r: _retained(a - b, r),
     "detached": lambda T, a, b, r: a.detach() * b,
