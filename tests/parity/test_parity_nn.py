@@ -10,6 +10,8 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 from helpers import to_host
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import minitorch_np as mt
 import minitorch_np.nn.functional as F
@@ -246,6 +248,31 @@ def test_cross_entropy_and_nll_match(shape, options, reduction):
     y_o, y_t = mt.tensor(y), pt.tensor(y)
     _compare_loss(lambda x: run(mt, F, x, y_o), lambda x: run(pt, ptF, x, y_t), [x])
     _compare_loss(lambda x: run_nll(mt, F, x, y_o), lambda x: run_nll(pt, ptF, x, y_t), [x])
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(0, 4), c=st.integers(1, 4), extra=st.lists(st.integers(1, 2), max_size=2),
+       weighted=st.booleans(), ignore=st.sampled_from([None, 0, 2, -100]),
+       smoothing=st.sampled_from([0.0, 0.1, 0.5]), reduction=st.sampled_from(
+           ["mean", "sum", "none"]), fused_shape=st.booleans(), seed=st.integers(0, 2**32 - 1))
+def test_drawn_cross_entropy_matches(n, c, extra, weighted, ignore, smoothing, reduction,
+                                     fused_shape, seed):
+    # every option at once, batches down to empty and single classes (fused_shape: the plain
+    # (N, C) case that minitorch_np computes with one fused node)
+    rng = np.random.default_rng(seed)
+    shape = (n, c) if fused_shape else (n, c, *extra)
+    x = rng.standard_normal(shape) * 3
+    y = rng.integers(0, c, shape[:1] + shape[2:])
+    w = rng.uniform(0.2, 2.0, c) if weighted else None
+    kw = {} if ignore is None else {"ignore_index": ignore}
+
+    def run(lib, functional, x, y):
+        weight = None if w is None else lib.tensor(w, dtype=x.dtype)
+        return functional.cross_entropy(x, y, weight=weight, reduction=reduction,
+                                        label_smoothing=smoothing, **kw)
+
+    y_o, y_t = mt.tensor(y), pt.tensor(y)
+    _compare_loss(lambda x: run(mt, F, x, y_o), lambda x: run(pt, ptF, x, y_t), [x])
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
