@@ -133,6 +133,16 @@ def test_the_mean_and_variance_of_nothing_are_nan_without_a_warning():
     assert run.stderr == ""
 
 
+def test_flatten_beside_an_empty_dimension(device):
+    # the merged size is written out: reshape(-1, 0) of nothing is ambiguous (found by
+    # tests/parity/test_parity_shapes.py)
+    x = torch.zeros(0, 0, 2, device=device)
+    assert list(x.flatten(0, 0).shape) == [0, 0, 2]
+    assert list(x.flatten(1).shape) == [0, 0]
+    assert list(x.flatten().shape) == [0]
+    assert list(torch.zeros(3, 0, device=device).flatten(0, 0).shape) == [3, 0]
+
+
 def test_reductions_of_0d_and_empty_tensors_as_pytorch(device):
     t = torch.tensor(2.5, device=device)
     for op in (lambda: t.max(0), lambda: t.min(-1), lambda: t.median(0)):

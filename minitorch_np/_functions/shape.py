@@ -257,8 +257,9 @@ def flatten(input, start_dim: int = 0, end_dim: int = -1):
     s, e = _wrap_dim("flatten", start_dim, x.ndim), _wrap_dim("flatten", end_dim, x.ndim)
     if s > e:
         raise RuntimeError("flatten: start_dim cannot come after end_dim")
-    shape = x.shape
-    return reshape(x, tuple(shape[:s]) + (-1,) + tuple(shape[e + 1:]))
+    shape = tuple(x.shape)
+    # the merged size written out, not -1: with a 0 among the other sizes, -1 is ambiguous
+    return reshape(x, shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:])
 
 
 def unflatten(input, dim: int, sizes):
