@@ -231,6 +231,45 @@ def test_batchnorm_training_steps_then_eval_match(layer, shape, kwargs, device):
     close(ours(x), theirs(xr))
 
 
+@_DRAW
+@given(layer=st.sampled_from(["BatchNorm1d", "BatchNorm2d"]), n=st.integers(1, 3),
+       length=st.integers(1, 3), affine=st.booleans(), track=st.booleans(),
+       momentum=st.sampled_from([0.1, 0.5, None]), eps=st.sampled_from([1e-5, 0.1]),
+       steps=st.integers(1, 3), seed=st.integers(0, 2**32 - 1))
+def test_drawn_batchnorm_matches(layer, n, length, affine, track, momentum, eps, steps, seed,
+                                 device):
+    # every option drawn together, down to one value per channel (PyTorch refuses to train
+    # on that: so must we); training steps, then eval
+    rng = np.random.default_rng(seed)
+    kwargs = dict(affine=affine, track_running_stats=track, momentum=momentum, eps=eps)
+    ours = getattr(nn, layer)(2, **kwargs).to(device).double()
+    theirs = getattr(pt.nn, layer)(2, **kwargs).double()
+    if affine:
+        with pt.no_grad():
+            theirs.weight.uniform_(0.5, 1.5)
+            theirs.bias.uniform_(-1, 1)
+        copy_weights(ours, theirs, device)
+    shape = (n, 2, length) if layer == "BatchNorm1d" else (n, 2, length, 2)
+
+    def forward(module, lib, values, **tensor_kwargs):
+        def call():
+            x = lib.tensor(values, dtype=lib.float64, requires_grad=True, **tensor_kwargs)
+            return module(x), [x]
+        return call
+
+    for step in range(steps + 1):
+        if step == steps:  # then eval (without running statistics: the batch's, as PyTorch)
+            ours.eval()
+            theirs.eval()
+        values = rng.standard_normal(shape) * (step + 1) + step
+        _same_or_both_raise(forward(ours, mt, values, device=device),
+                            forward(theirs, pt, values), device, seed + step)
+        ours_state, theirs_state = ours.state_dict(), theirs.state_dict()
+        assert list(ours_state) == list(theirs_state)
+        for key in theirs_state:
+            close(ours_state[key], theirs_state[key])
+
+
 def test_layer_norm_matches():
     rng = np.random.default_rng(7)
     ours, theirs = nn.LayerNorm((3, 4)).double(), pt.nn.LayerNorm((3, 4)).double()
