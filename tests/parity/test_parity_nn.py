@@ -366,6 +366,33 @@ def test_bce_with_logits_matches(reduction, with_weights):
                       [x, y], differentiable=(0, 1))
 
 
+@settings(max_examples=60, deadline=None)
+@given(name=st.sampled_from(["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss",
+                             "binary_cross_entropy_with_logits"]),
+       shape=st.lists(st.integers(0, 3), max_size=3).map(tuple),
+       reduction=st.sampled_from(["mean", "sum", "none"]), weighted=st.booleans(),
+       seed=st.integers(0, 2**32 - 1))
+def test_drawn_elementwise_losses_match(name, shape, reduction, weighted, seed):
+    # shapes down to empty (a mean over nothing is nan in both); a weight of the input's shape
+    # or, for BCE, a broadcast pos_weight over the last dimension
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape) * 2
+    y = rng.uniform(0, 1, shape)
+    extra = {}
+    if weighted and name == "binary_cross_entropy_with_logits":
+        extra = {"weight": rng.uniform(0.5, 2, shape),
+                 "pos_weight": rng.uniform(0.5, 3, shape[-1:] or ())}
+    elif weighted and name in ("mse_loss", "l1_loss", "huber_loss"):
+        extra = {"weight": rng.uniform(0.1, 2, shape)}
+    names = list(extra)
+
+    def call(functional, lib):
+        def fn(a, b, *ws):
+            return getattr(functional, name)(a, b, reduction=reduction, **dict(zip(names, ws)))
+        return fn
+    _compare_loss(call(F, mt), call(ptF, pt), [x, y, *extra.values()], differentiable=(0, 1))
+
+
 # -- init ---------------------------------------------------------------------------------
 def test_gains_and_fans_match():
     for nl in ("linear", "conv1d", "conv2d", "sigmoid", "tanh", "relu", "selu"):
