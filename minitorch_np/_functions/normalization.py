@@ -62,6 +62,10 @@ class NormalizeAffine(ArrayFunction):
     @staticmethod
     def forward(ctx, x, weight, bias, dims, eps, stats):
         xp = ctx.xp
+        ctx.dims, ctx.eps = dims, eps
+        if x.size == 0:  # nothing to normalise (as PyTorch: an empty result, zero gradients)
+            ctx.save_for_backward(x, weight, None, None)
+            return xp.empty_like(x)
         mean, var, y = stats if stats is not None else _moments(xp, x, dims)
         invstd = 1.0 / xp.sqrt(var + eps)
         if weight is not None and _constant_over(weight.shape, dims, x.ndim):
@@ -72,13 +76,14 @@ class NormalizeAffine(ArrayFunction):
                 y *= weight
         if bias is not None:
             y += bias
-        ctx.dims, ctx.eps = dims, eps
         ctx.save_for_backward(x, weight, mean, invstd)
         return y
 
     @staticmethod
     def backward(ctx, g):
         x, weight, mean, invstd = ctx.saved_tensors
+        if x._data.size == 0:
+            return _zero_gradients(ctx, x, weight)
         if is_grad_enabled():  # create_graph=True: record the backward
             return _backward_graph(ctx, g, x, weight)
         xp, dims = ctx.xp, ctx.dims
@@ -118,6 +123,16 @@ class NormalizeAffine(ArrayFunction):
         device = ctx.device
         wrap = lambda a: None if a is None else Tensor._make(a, device)  # noqa: E731
         return wrap(gx), wrap(gw), wrap(gb), None, None, None
+
+
+def _zero_gradients(ctx, x, weight) -> tuple:
+    """The gradients of an empty input's normalisation: zeros (nothing depends on γ or β)."""
+    xp, device, needs = ctx.xp, ctx.device, ctx.needs_input_grad
+    def zeros(shape):  # noqa: E306
+        return Tensor._make(xp.zeros(shape, dtype=x._data.dtype), device)
+    return (zeros(x._data.shape) if needs[0] else None,
+            zeros(weight._data.shape) if needs[1] else None,
+            zeros(ctx._input_shape(2)) if needs[2] else None, None, None, None)
 
 
 def _constant_over(shape, dims, ndim: int) -> bool:

@@ -286,6 +286,19 @@ def test_layer_norm(shape, normalized, device):
     assert gradcheck(lambda x, b: F.layer_norm(x, normalized, None, b), (xt, b))
 
 
+@pytest.mark.parametrize("shape, normalized", [((0,), (0,)), ((3, 0), (0,)), ((0, 4), (4,)),
+                                               ((2, 0, 3), (0, 3))], ids=str)
+def test_layer_norm_of_nothing_is_empty_with_zero_gradients(shape, normalized, device):
+    # as PyTorch; it divided by a count of 0 (found by tests/parity/test_parity_conv.py)
+    layer = nn.LayerNorm(normalized).to(device).double()
+    x = torch.zeros(shape, dtype=torch.float64, device=device, requires_grad=True)
+    y = layer(x)
+    assert list(y.shape) == list(shape)
+    y.sum().backward()
+    assert list(x.grad.shape) == list(shape)
+    assert not to_host(layer.weight.grad).any() and not to_host(layer.bias.grad).any()
+
+
 def test_layer_norm_options_and_errors(device):
     ln = nn.LayerNorm(4, elementwise_affine=False)
     assert ln.weight is None and list(ln.parameters()) == []
