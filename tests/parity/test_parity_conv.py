@@ -287,6 +287,38 @@ def test_layer_norm_matches():
     close(ours.weight.grad, theirs.weight.grad)
 
 
+@_DRAW
+@given(shape=st.lists(st.integers(0, 3), min_size=1, max_size=4).map(tuple),
+       normalized=st.integers(1, 3), affine=st.booleans(), bias=st.booleans(),
+       eps=st.sampled_from([1e-5, 0.5]), seed=st.integers(0, 2**32 - 1))
+def test_drawn_layer_norm_matches(shape, normalized, affine, bias, eps, seed, device):
+    # normalized over the last 1-3 dimensions of shapes down to empty, with or without the
+    # affine weight and bias
+    rng = np.random.default_rng(seed)
+    normalized_shape = shape[-normalized:]
+    kwargs = dict(elementwise_affine=affine, bias=bias, eps=eps)
+    try:
+        theirs = pt.nn.LayerNorm(normalized_shape, **kwargs).double()
+    except (RuntimeError, ValueError, TypeError):
+        with pytest.raises((RuntimeError, ValueError, TypeError)):
+            nn.LayerNorm(normalized_shape, **kwargs)
+        return
+    ours = nn.LayerNorm(normalized_shape, **kwargs).to(device).double()
+    if affine:
+        with pt.no_grad():
+            for p in theirs.parameters():
+                p.normal_()
+        copy_weights(ours, theirs, device)
+    values = rng.standard_normal(shape)
+
+    def forward(module, lib, **tensor_kwargs):
+        def call():
+            x = lib.tensor(values, dtype=lib.float64, requires_grad=True, **tensor_kwargs)
+            return module(x), [x, *module.parameters()]
+        return call
+    _same_or_both_raise(forward(ours, mt, device=device), forward(theirs, pt), device, seed)
+
+
 @pytest.mark.parametrize("make", [
     lambda lib: lib.nn.Conv2d(3, 8, 3, stride=2, padding=1, groups=1, bias=False),
     lambda lib: lib.nn.Conv2d(4, 8, (3, 5), padding="same", groups=2, padding_mode="reflect"),
