@@ -127,12 +127,11 @@ class NormalizeAffine(ArrayFunction):
 
 def _zero_gradients(ctx, x, weight) -> tuple:
     """The gradients of an empty input's normalisation: zeros (nothing depends on γ or β)."""
-    xp, device, needs = ctx.xp, ctx.device, ctx.needs_input_grad
-    def zeros(shape):  # noqa: E306
-        return Tensor._make(xp.zeros(shape, dtype=x._data.dtype), device)
-    return (zeros(x._data.shape) if needs[0] else None,
-            zeros(weight._data.shape) if needs[1] else None,
-            zeros(ctx._input_shape(2)) if needs[2] else None, None, None, None)
+    shapes = (x._data.shape, None if weight is None else weight._data.shape,
+              ctx._input_shape(2) if ctx.needs_input_grad[2] else None)
+    return tuple(Tensor._make(ctx.xp.zeros(shape, dtype=x._data.dtype), ctx.device)
+                 if need else None
+                 for need, shape in zip(ctx.needs_input_grad[:3], shapes)) + (None, None, None)
 
 
 def _constant_over(shape, dims, ndim: int) -> bool:
