@@ -359,6 +359,16 @@ def _floating_only(op: str, t: Tensor) -> None:
                         f"(random samples would be truncated)")
 
 
+def _scaled(sample, scale: float, shift: float):
+    """``sample · scale + shift`` in the sample's own memory (it is a fresh array): two more
+    temporaries of the tensor's size would be made and freed otherwise."""
+    if scale != 1:
+        sample *= scale
+    if shift != 0:
+        sample += shift
+    return sample
+
+
 def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None):
     """Fill with samples of N(mean, std²)."""
     _floating_only("normal_", self)
@@ -368,7 +378,7 @@ def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None):
     backend = self._device.backend
     sample = backend.random_normal(self._data.shape, self._data.dtype, self._device.index)
     with no_grad(), device_guard(self):
-        _write("normal_", self, sample * std + mean)
+        _write("normal_", self, _scaled(sample, std, mean))
     return self
 
 
@@ -382,6 +392,6 @@ def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None):
     backend = self._device.backend
     sample = backend.random_uniform(self._data.shape, self._data.dtype, self._device.index)
     with device_guard(self):
-        _write("uniform_", self, sample * (b - a) + a)
+        _write("uniform_", self, _scaled(sample, b - a, a))
     return self
 
