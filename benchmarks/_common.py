@@ -57,6 +57,46 @@ def optional_import(name: str):
 
 
 # ---------------------------------------------------------------------------------------------
+# Memory: freed memory stays in the process, for every library alike
+# ---------------------------------------------------------------------------------------------
+MALLOC_THRESHOLD = 32 * 2 ** 20  # bytes: the largest mmap threshold glibc takes on 64 bits
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt's parameter numbers (malloc.h)
+_malloc_state = "the C library's defaults (not glibc, or not set)"
+
+
+def steady_malloc() -> None:
+    """Fix glibc's mmap and trim thresholds for this process (called before timing).
+
+    By default glibc serves a block larger than its mmap threshold (128 KiB at start, raised
+    up to 32 MiB each time such a block is freed) from a mapping of its own, given back to
+    the OS when freed, and gives back the heap's top once more than twice that is free; pages
+    taken from the OS again fault in at their first write (one fault per 4 KiB). So whether an
+    array of a few MB made and dropped every step costs page faults depends on what the
+    process did before, and differs from one library to the other: PyTorch's forward +
+    backward of the lecture net's conv1 took 2–4 ms in some processes and 9–14 ms in others
+    (its two 7.4 MB layout reorders: 0.5 ms against 2–3 ms each), which read as minitorch_np
+    0.7× PyTorch where it is 2–4×. With both thresholds fixed at 32 MiB, freed blocks below
+    that stay in the process for every library, as a caching allocator keeps them.
+    """
+    global _malloc_state
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return
+    if not (mallopt(_M_MMAP_THRESHOLD, MALLOC_THRESHOLD)
+            and mallopt(_M_TRIM_THRESHOLD, MALLOC_THRESHOLD)):
+        return
+    mib = MALLOC_THRESHOLD // 2 ** 20
+    _malloc_state = (f"glibc's mmap and trim thresholds fixed at {mib} MiB by the benchmark "
+                     f"(`_common.steady_malloc`: freed blocks below {mib} MiB stay in the "
+                     f"process, so no library pays page faults for its per-step arrays)")
+
+
+# ---------------------------------------------------------------------------------------------
 # Timing
 # ---------------------------------------------------------------------------------------------
 def synchronizer(device) -> Callable[[], None]:
@@ -336,7 +376,7 @@ def environment() -> str:
     lines += [f"BLAS: {line}" for line in blas_report()]
     env = ", ".join(f"{name}={os.environ[name]!r}" if name in os.environ else f"{name} unset"
                     for name in BLAS_ENV_VARS)
-    lines += [f"environment: {env}", f"note: {BLAS_ENV_NOTE}"]
+    lines += [f"malloc: {_malloc_state}", f"environment: {env}", f"note: {BLAS_ENV_NOTE}"]
     return "\n".join(f"- {line}" for line in lines)
 
 

@@ -34,6 +34,7 @@ from _common import (
     markdown_table,
     optional_import,
     paired_ratio,
+    steady_malloc,
     synchronizer,
     write_results,
 )
@@ -228,6 +229,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    steady_malloc()
 
     torch = None if args.no_torch else optional_import("torch")
     kinds = ["CPU"] + (["GPU"] if minitorch_np.cuda.is_available() else [])

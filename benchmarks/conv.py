@@ -46,6 +46,7 @@ from _common import (
     optional_import,
     paired_ratio,
     rounds,
+    steady_malloc,
     write_results,
 )
 from numpy.lib.stride_tricks import sliding_window_view
@@ -460,7 +461,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.memory_child:
         impl, network, batch = args.memory_child
         print(json.dumps(memory_child(impl, network, int(batch))))
-        return
+        return  # (with the C library's own malloc settings: a user's peak memory)
+    steady_malloc()
 
     torch = None if args.no_torch else optional_import("torch")
     limiter = None

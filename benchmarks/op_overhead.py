@@ -37,6 +37,7 @@ from _common import (
     markdown_table,
     optional_import,
     paired_ratio,
+    steady_malloc,
     write_results,
 )
 
@@ -267,6 +268,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.repeat < 1 or args.min_time <= 0:
         parser.error("--repeat must be at least 1 and --min-time positive")
+    steady_malloc()
 
     torch = None if args.no_torch else optional_import("torch")
     if torch is not None:

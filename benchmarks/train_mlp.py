@@ -59,6 +59,7 @@ from _common import (
     optional_import,
     paired_ratio,
     rounds,
+    steady_malloc,
     write_results,
 )
 
@@ -547,6 +548,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
     parser.add_argument("--note", help="a sentence added to the RESULTS.md section")
     args = parser.parse_args(argv)
+    steady_malloc()
 
     torch = None if args.no_torch else optional_import("torch")
     load = OtherLoad()
