@@ -97,18 +97,19 @@ def _geometry(op: str, hw, kernel, dilation, pads, stride) -> tuple:
 #   (for stride 1), so copying it is a few long memcpy's instead of N·C·out_h short ones (on
 #   4×4 maps, 4-5× faster). The price: images and outputs are transposed to and from
 #   (N, C, H, W), one channel at a time.
-# * batch first, (C, kh, kw, N, out_h, out_w), straight from the (N, C, H, W) input: runs of
-#   out_w numbers, and the output (O, N, out_h, out_w) goes back to (N, O, ·) in blocks of
-#   out_h·out_w contiguous numbers. On large maps (the lecture net's 24×24) the runs are long
-#   enough, and the transposes batch-last needs cost more than the copy it saves.
+# * per sample, (N, C, kh, kw, out_h, out_w) (PyTorch's `unfold` layout), straight from the
+#   (N, C, H, W) input: runs of out_w numbers, and one GEMM per sample (one batched `matmul`)
+#   whose product, (O, out_h·out_w), is that sample's output in its place — no layout copy of
+#   y in forward, nor of ∂L/∂y in backward. On large maps (the lecture net's 24×24) the runs
+#   are long enough, and the transposes batch-last needs cost more than the copy it saves.
 #
 # `batch_last_layout` picks one from the size of the output maps (benchmarks/conv.py).
-BATCH_FIRST_MIN_POSITIONS = 400  # out_h·out_w from which the columns are batch-first
+PER_SAMPLE_MIN_POSITIONS = 400  # out_h·out_w from which the columns are per sample
 
 
 def batch_last_layout(out_hw) -> bool:
     """Whether columns of out_h × out_w positions are laid out batch-last (small maps)."""
-    return out_hw[0] * out_hw[1] < BATCH_FIRST_MIN_POSITIONS
+    return out_hw[0] * out_hw[1] < PER_SAMPLE_MIN_POSITIONS
 
 
 def new_array(xp):
@@ -148,13 +149,12 @@ def to_batch_first(xp, image, bias=None, out=None):
 def columns_shape(x_shape, kernel, out_hw, batch_last=True) -> tuple:
     """The shape of `im2col_array`'s columns for an input of shape (N, C, H, W)."""
     n, c = x_shape[:2]
-    tail = (*out_hw, n) if batch_last else (n, *out_hw)
-    return (c, *kernel, *tail)
+    return (c, *kernel, *out_hw, n) if batch_last else (n, c, *kernel, *out_hw)
 
 
 def im2col_array(xp, x, kernel, dilation, pads, stride, out_hw, batch_last=True, empty=None):
     """The columns of `x` (N, C, H, W): a contiguous (C, kh, kw, out_h, out_w, N) array, or
-    (C, kh, kw, N, out_h, out_w) when not `batch_last` (arrays from `empty`, see `workspace`).
+    (N, C, kh, kw, out_h, out_w) when not `batch_last` (arrays from `empty`, see `workspace`).
 
     cols[c, i, j, p, q, n] = x_pad[n, c, p·sh + i·dh, q·sw + j·dw], one strided slice copy
     per kernel offset (i, j).
@@ -163,14 +163,14 @@ def im2col_array(xp, x, kernel, dilation, pads, stride, out_hw, batch_last=True,
     empty = empty or new_array(xp)
     cols = empty("cols", columns_shape(x.shape, kernel, out_hw, batch_last), x.dtype)
     if batch_last:
-        image = to_batch_last(xp, x, pads, empty)
+        image = to_batch_last(xp, x, pads, empty)  # (C, H, W, N)
     else:
-        image = _padded(xp, x, pads, empty=empty).transpose(1, 0, 2, 3)  # (C, N, H, W)
-    lead = (slice(None),) * (1 if batch_last else 2)  # the image's axes before H and W
+        image = _padded(xp, x, pads, empty=empty)  # (N, C, H, W)
+    lead = (slice(None),) * (1 if batch_last else 2)  # the axes before the kernel's (i, j)
     for i in range(kh):
         rows = _window(i, dh, sh, oh)
         for j in range(kw):
-            cols[:, i, j] = image[lead + (rows, _window(j, dw, sw, ow))]
+            cols[lead + (i, j)] = image[lead + (rows, _window(j, dw, sw, ow))]
     return cols
 
 
@@ -184,7 +184,7 @@ def _zeros(xp, empty, shape, dtype):
 
 
 def col2im_array(xp, cols, hw, dilation, pads, stride, out=None, batch_last=True, empty=None):
-    """The adjoint of im2col: cols (C, kh, kw, out_h, out_w, N), or (C, kh, kw, N, out_h,
+    """The adjoint of im2col: cols (C, kh, kw, out_h, out_w, N), or (N, C, kh, kw, out_h,
     out_w) when not `batch_last`, summed into (N, C, H, W) (into `out` if given).
 
     Every column entry is added to the input position it was copied from; where windows
@@ -196,22 +196,21 @@ def col2im_array(xp, cols, hw, dilation, pads, stride, out=None, batch_last=True
         c, kh, kw, oh, ow, n = cols.shape
         image = _zeros(xp, empty, (c, h + pt + pb, w + pl + pr, n), cols.dtype)
     else:
-        c, kh, kw, n, oh, ow = cols.shape
+        n, c, kh, kw, oh, ow = cols.shape
         # (without `out`, the padded image itself may be returned: never a workspace view)
-        padded = _zeros(xp, empty if out is not None else None,
-                        (n, c, h + pt + pb, w + pl + pr), cols.dtype)
-        image = padded.transpose(1, 0, 2, 3)  # (C, N, H, W), a view
-    lead = (slice(None),) * (1 if batch_last else 2)  # the image's axes before H and W
+        image = _zeros(xp, empty if out is not None else None,
+                       (n, c, h + pt + pb, w + pl + pr), cols.dtype)
+    lead = (slice(None),) * (1 if batch_last else 2)  # the axes before the kernel's (i, j)
     for i in range(kh):
         rows = _window(i, dh, sh, oh)
         for j in range(kw):
             target = image[lead + (rows, _window(j, dw, sw, ow))]
-            xp.add(target, cols[:, i, j], out=target)
+            xp.add(target, cols[lead + (i, j)], out=target)
     if batch_last:
         return to_batch_first(xp, image[:, pt:pt + h, pl:pl + w], out=out)
-    inner = padded[:, :, pt:pt + h, pl:pl + w]
+    inner = image[:, :, pt:pt + h, pl:pl + w]
     if out is None:
-        return inner if inner.shape == padded.shape else xp.ascontiguousarray(inner)
+        return inner if inner.shape == image.shape else xp.ascontiguousarray(inner)
     out[...] = inner
     return out
 
@@ -404,7 +403,10 @@ class Conv2d(ArrayFunction):
 
     With groups, W₂ and the rows of cols split into G blocks multiplied pairwise (one batched
     ``matmul``). The batch goes through in chunks whose columns fit `COLUMNS_BUDGET` (the
-    columns of different samples are independent, and ∂L/∂W sums over chunks). Only x and W
+    columns of different samples are independent, and ∂L/∂W sums over chunks). On large maps
+    the columns are per sample, (N, C·kh·kw, L), and the product is one GEMM per sample,
+    W₂ @ colsₙ = yₙ as (O, L): y and ∂L/∂y keep their (N, O, ·) layout, and ∂L/∂W is the sum
+    over samples of gₙ @ colsₙᵀ (see `batch_last_layout`). Only x and W
     are saved: backward recomputes the columns rather than keeping an array kh·kw times
     larger than x alive between forward and backward. Under ``create_graph=True`` the
     backward is built from differentiable ops (`Unfold`, `Fold`, matmul), so gradients of
@@ -424,18 +426,18 @@ class Conv2d(ArrayFunction):
         empty = workspace(xp, ctx.device.type)
         for start, stop in _chunks(n, rows * oh * ow * x.itemsize, ctx.device.type):
             cols = im2col_array(xp, x[start:stop], kernel, dilation, pads, stride, (oh, ow),
-                                last, empty).reshape(rows, -1)
-            product = empty("product", (groups, out_ch // groups, cols.shape[1]), x.dtype)
-            out = xp.matmul(_grouped(w2, groups), _grouped(cols, groups), out=product)
-            if last:
+                                last, empty)
+            if last:  # one GEMM: (O, C·kh·kw) @ (C·kh·kw, L·chunk)
+                cols = cols.reshape(rows, -1)
+                product = empty("product", (groups, out_ch // groups, cols.shape[1]), x.dtype)
+                out = xp.matmul(_grouped(w2, groups), _grouped(cols, groups), out=product)
                 to_batch_first(xp, out.reshape(out_ch, oh, ow, stop - start), bias,
                                out=y[start:stop])
-            else:
-                out = out.reshape(out_ch, stop - start, oh, ow).transpose(1, 0, 2, 3)
-                if bias is None:
-                    y[start:stop] = out
-                else:
-                    xp.add(out, bias.reshape(-1, 1, 1), out=y[start:stop])
+            else:  # one GEMM per sample, each writing its sample's output in place
+                chunk = y[start:stop].reshape(stop - start, groups, out_ch // groups, oh * ow)
+                xp.matmul(_grouped(w2, groups), _per_sample(cols, groups), out=chunk)
+                if bias is not None:
+                    chunk += bias.reshape(groups, -1, 1)
         ctx.args = (pads, stride, dilation, groups)
         ctx.save_for_backward(x, weight)
         return y
@@ -457,34 +459,61 @@ class Conv2d(ArrayFunction):
         gb = g.sum(axis=(0, 2, 3)) if needs[2] else None
         last = batch_last_layout((oh, ow))
         empty = workspace(xp, ctx.device.type)
+        chunk_backward = _batch_last_backward if last else _per_sample_backward
         for start, stop in _chunks(n, rows * oh * ow * x.itemsize, ctx.device.type):
-            if last:  # g2: (O, L·chunk)
-                g2 = to_batch_last(xp, g[start:stop], empty=empty, role="product")
-            else:
-                g2 = empty("product", (out_ch, stop - start, oh, ow), g.dtype)
-                g2[...] = g[start:stop].transpose(1, 0, 2, 3)
-            g2 = g2.reshape(out_ch, -1)
-            if needs[1]:
-                cols = im2col_array(xp, x[start:stop], kernel, dilation, pads, stride, (oh, ow),
-                                    last, empty).reshape(rows, -1)
-                if groups == 1:
-                    gw += g2 @ cols.T
-                else:
-                    gw += xp.matmul(_grouped(g2, groups),
-                                    _grouped(cols, groups).transpose(0, 2, 1)).reshape(gw.shape)
-                del cols  # dcols, as large, takes its place (in the workspace, its buffer)
-            if needs[0]:
-                dcols = xp.matmul(_grouped(w2, groups).transpose(0, 2, 1), _grouped(g2, groups),
-                                  out=empty("cols", (groups, rows // groups, g2.shape[1]),
-                                            x.dtype))  # (the columns are no longer needed)
-                tail = (oh, ow, stop - start) if last else (stop - start, oh, ow)
-                dcols = dcols.reshape((channels,) + tuple(kernel) + tail)
-                col2im_array(xp, dcols, (h, w), dilation, pads, stride, out=gx[start:stop],
-                             batch_last=last, empty=empty)
+            chunk_backward(xp, g[start:stop], x[start:stop], w2, kernel,
+                           None if gx is None else gx[start:stop], gw, needs, ctx.args, empty)
         if gw is not None:
             gw = gw.reshape(weight.shape)
         wrap = lambda a: None if a is None else Tensor._make(a, ctx.device)  # noqa: E731
         return wrap(gx), wrap(gw), wrap(gb), None, None, None, None
+
+
+def _per_sample(cols, groups: int):
+    """Per-sample columns (chunk, C, kh, kw, out_h, out_w) as (chunk, G, C·kh·kw / G, L)."""
+    return cols.reshape(cols.shape[0], groups, -1, cols.shape[-2] * cols.shape[-1])
+
+
+def _batch_last_backward(xp, g, x, w2, kernel, gx, gw, needs, args, empty) -> None:
+    """`Conv2d.backward` for one chunk of the batch (g, x and gx its part) with batch-last
+    columns: ∂L/∂W summed into `gw`, ∂L/∂x written into `gx`."""
+    pads, stride, dilation, groups = args
+    n, out_ch, oh, ow = g.shape
+    rows = w2.shape[1] * groups
+    g2 = to_batch_last(xp, g, empty=empty, role="product").reshape(out_ch, -1)  # (O, L·n)
+    if needs[1]:
+        cols = im2col_array(xp, x, kernel, dilation, pads, stride, (oh, ow), True,
+                            empty).reshape(rows, -1)
+        if groups == 1:
+            gw += g2 @ cols.T
+        else:
+            gw += xp.matmul(_grouped(g2, groups),
+                            _grouped(cols, groups).transpose(0, 2, 1)).reshape(gw.shape)
+        del cols  # dcols, as large, takes its place (in the workspace, its buffer)
+    if needs[0]:
+        dcols = xp.matmul(_grouped(w2, groups).transpose(0, 2, 1), _grouped(g2, groups),
+                          out=empty("cols", (groups, rows // groups, g2.shape[1]), x.dtype))
+        dcols = dcols.reshape((x.shape[1],) + tuple(kernel) + (oh, ow, n))
+        col2im_array(xp, dcols, x.shape[2:], dilation, pads, stride, out=gx, empty=empty)
+
+
+def _per_sample_backward(xp, g, x, w2, kernel, gx, gw, needs, args, empty) -> None:
+    """`Conv2d.backward` for one chunk of the batch with per-sample columns: as
+    `_batch_last_backward`, but ∂L/∂y is used in its own layout, one GEMM per sample."""
+    pads, stride, dilation, groups = args
+    n, out_ch, oh, ow = g.shape
+    g2 = g.reshape(n, groups, out_ch // groups, oh * ow)  # (chunk, G, O/G, L), a view
+    w2g = _grouped(w2, groups)  # (G, O/G, C·kh·kw / G)
+    if needs[1]:  # each sample's g2 @ colsᵀ, summed over the chunk
+        cols = im2col_array(xp, x, kernel, dilation, pads, stride, (oh, ow), False, empty)
+        gw += xp.matmul(g2, _per_sample(cols, groups).swapaxes(-1, -2)).sum(0).reshape(gw.shape)
+        del cols  # dcols, as large, takes its place (in the workspace, its buffer)
+    if needs[0]:
+        dcols = xp.matmul(w2g.swapaxes(-1, -2), g2,
+                          out=empty("cols", (n, groups, w2g.shape[2], oh * ow), x.dtype))
+        dcols = dcols.reshape((n, x.shape[1]) + tuple(kernel) + (oh, ow))
+        col2im_array(xp, dcols, x.shape[2:], dilation, pads, stride, out=gx, batch_last=False,
+                     empty=empty)
 
 
 def _conv2d_backward_graph(g, x, weight, needs, pads, stride, dilation, groups):
@@ -517,9 +546,10 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
     out_w) with out = ⌊(H + 2·padding − dilation·(k − 1) − 1) / stride⌋ + 1. `padding` may be
     'valid' (none) or 'same' (output as large as the input; stride 1 only).
 
-    One GEMM does the whole batch: the columns (C·kh·kw, L·N) of ``unfold`` are multiplied by
-    the weight matrix (O, C·kh·kw) — with groups, one product per group, batched in one
-    ``matmul`` (see `Conv2d`).
+    The columns of ``unfold`` (C·kh·kw rows, one column per output position and sample) are
+    multiplied by the weight matrix (O, C·kh·kw): one GEMM per chunk of the batch, or per
+    sample on large maps — with groups, one product per group, batched in one ``matmul``
+    (see `Conv2d`).
     """
     x = tensor_arg("conv2d", input)
     w = tensor_arg("conv2d", weight, "weight")

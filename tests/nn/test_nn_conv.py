@@ -18,13 +18,13 @@ from minitorch_np.autograd import gradcheck, gradgradcheck
 from minitorch_np.nn import functional as F
 
 
-@pytest.fixture(autouse=True, params=["batch-last columns", "batch-first columns"])
+@pytest.fixture(autouse=True, params=["batch-last columns", "per-sample columns"])
 def columns_layout(request, monkeypatch):
     """Every test of this file runs with both layouts of Conv2d's columns (chosen by the
     size of the output maps, so small test shapes would otherwise see only batch-last)."""
     from minitorch_np._functions import conv as conv_functions
     threshold = 10 ** 9 if request.param == "batch-last columns" else 1
-    monkeypatch.setattr(conv_functions, "BATCH_FIRST_MIN_POSITIONS", threshold)
+    monkeypatch.setattr(conv_functions, "PER_SAMPLE_MIN_POSITIONS", threshold)
     return request.param
 
 
