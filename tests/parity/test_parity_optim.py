@@ -317,3 +317,129 @@ def test_exponential_lr_gamma_of_lecture_decay():
         theirs.step()
     assert ours.get_last_lr() == pytest.approx(theirs.get_last_lr(), rel=1e-14)
     assert ours.get_last_lr()[0] == pytest.approx(0.1 * math.exp(-3.0), rel=1e-12)
+
+
+# -- schedulers with drawn options, resumed from their state dicts ----------------------------
+_fraction = st.floats(0.05, 1.0)
+_lr = st.floats(1e-3, 0.5)
+
+
+def _drawn_scheduler(data, optimizer: str) -> tuple[str, dict]:
+    """A scheduler of the library and options drawn over their ranges (valid ones: invalid
+    options are compared by the error tests)."""
+    name = data.draw(st.sampled_from(["StepLR", "MultiStepLR", "ExponentialLR",
+                                      "CosineAnnealingLR", "CyclicLR", "OneCycleLR",
+                                      "LambdaLR"]), label="scheduler")
+    if name == "StepLR":
+        kwargs = {"step_size": data.draw(st.integers(1, 10)), "gamma": data.draw(_fraction)}
+    elif name == "MultiStepLR":
+        kwargs = {"milestones": data.draw(st.lists(st.integers(0, 30), max_size=5)),
+                  "gamma": data.draw(_fraction)}
+    elif name == "ExponentialLR":
+        kwargs = {"gamma": data.draw(st.floats(0.5, 1.0))}
+    elif name == "CosineAnnealingLR":
+        kwargs = {"T_max": data.draw(st.integers(1, 20)),
+                  "eta_min": data.draw(st.floats(0.0, 0.05))}
+    elif name == "LambdaLR":
+        rate = data.draw(st.floats(0.0, 1.0))
+        kwargs = {"lr_lambda": lambda epoch: 1.0 / (1.0 + rate * epoch)}
+    elif name == "CyclicLR":
+        base = data.draw(_lr)
+        kwargs = {"base_lr": base, "max_lr": base + data.draw(st.floats(0.0, 0.5)),
+                  "step_size_up": data.draw(st.integers(1, 10)),
+                  "step_size_down": data.draw(st.none() | st.integers(1, 10)),
+                  "mode": data.draw(st.sampled_from(["triangular", "triangular2", "exp_range"])),
+                  "gamma": data.draw(st.floats(0.8, 1.0)),
+                  "cycle_momentum": data.draw(st.booleans())}
+        if kwargs["cycle_momentum"]:
+            low = data.draw(st.floats(0.5, 0.9))
+            kwargs.update(base_momentum=low, max_momentum=low + data.draw(st.floats(0.0, 0.09)))
+    else:  # OneCycleLR, stepped within its total_steps
+        kwargs = {"max_lr": data.draw(_lr), "total_steps": data.draw(st.integers(70, 90)),
+                  "pct_start": data.draw(st.floats(0.1, 0.9)),
+                  "anneal_strategy": data.draw(st.sampled_from(["cos", "linear"])),
+                  "three_phase": data.draw(st.booleans()),
+                  "div_factor": data.draw(st.floats(2.0, 50.0)),
+                  "final_div_factor": data.draw(st.floats(2.0, 1e4)),
+                  "cycle_momentum": data.draw(st.booleans())}
+    return name, kwargs
+
+
+def _schedule(lib, opt_module, optimizer, name, kwargs, state=None):
+    """Two parameter groups, an optimizer and the scheduler; with `state` (both state dicts),
+    a fresh pair resumed from it, as a checkpoint is loaded."""
+    ps = [lib.zeros(1, requires_grad=True) for _ in range(2)]
+    extra = {"momentum": 0.9} if optimizer == "SGD" else {}
+    opt = getattr(opt_module, optimizer)([{"params": [ps[0]]}, {"params": [ps[1]], "lr": 0.05}],
+                                         lr=0.1, **extra)
+    sched = getattr(opt_module.lr_scheduler, name)(opt, **kwargs)
+    if state is not None:
+        opt.load_state_dict(state[0])
+        sched.load_state_dict(state[1])
+    return opt, sched
+
+
+def _same_schedule(ours, theirs, opt_ours, opt_theirs):
+    assert ours.get_last_lr() == pytest.approx(theirs.get_last_lr(), rel=1e-12, abs=1e-15)
+    for g_ours, g_theirs in zip(opt_ours.param_groups, opt_theirs.param_groups):
+        for key in ("lr", "momentum", "betas"):
+            if key in g_theirs:
+                assert g_ours[key] == pytest.approx(g_theirs[key], rel=1e-12, abs=1e-15), key
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_drawn_scheduler_matches_pytorch(data):
+    """Every scheduler with options drawn, stepped up to 60 times (past CosineAnnealingLR's
+    T_max, through CyclicLR's cycles), and at a drawn step saved and resumed into a fresh
+    optimizer and scheduler, as from a checkpoint."""
+    optimizer = data.draw(st.sampled_from(["SGD", "Adam"]), label="optimizer")
+    name, kwargs = _drawn_scheduler(data, optimizer)
+    steps = data.draw(st.integers(1, 60), label="steps")
+    resume = data.draw(st.none() | st.integers(0, steps), label="resume at")
+    opt_ours, ours = _schedule(mt, optim, optimizer, name, kwargs)
+    opt_theirs, theirs = _schedule(pt, pt.optim, optimizer, name, kwargs)
+    for step in range(steps + 1):
+        _same_schedule(ours, theirs, opt_ours, opt_theirs)
+        if step == resume:
+            opt_ours, ours = _schedule(mt, optim, optimizer, name, kwargs,
+                                       (opt_ours.state_dict(), ours.state_dict()))
+            opt_theirs, theirs = _schedule(pt, pt.optim, optimizer, name, kwargs,
+                                           (opt_theirs.state_dict(), theirs.state_dict()))
+            _same_schedule(ours, theirs, opt_ours, opt_theirs)
+        opt_ours.step()
+        opt_theirs.step()
+        ours.step()
+        theirs.step()
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_drawn_reduce_lr_on_plateau_matches_pytorch(data):
+    """ReduceLROnPlateau with every option drawn, on a drawn sequence of metrics (plateaus
+    included: repeated values), resumed once from its state dict."""
+    kwargs = {"mode": data.draw(st.sampled_from(["min", "max"])),
+              "factor": data.draw(st.floats(0.05, 0.95)),
+              "patience": data.draw(st.integers(0, 5)),
+              "threshold": data.draw(st.floats(0.0, 0.2)),
+              "threshold_mode": data.draw(st.sampled_from(["rel", "abs"])),
+              "cooldown": data.draw(st.integers(0, 3)),
+              "min_lr": data.draw(st.floats(0.0, 0.05) | st.lists(st.floats(0.0, 0.05),
+                                                                   min_size=2, max_size=2)),
+              "eps": data.draw(st.sampled_from([1e-8, 1e-3]))}
+    metrics = data.draw(st.lists(st.sampled_from([1.0, 2.0, 3.0]) | st.floats(-5, 5),
+                                 min_size=1, max_size=50), label="metrics")
+    resume = data.draw(st.integers(0, len(metrics)), label="resume at")
+    opt_ours, ours = _schedule(mt, optim, "SGD", "ReduceLROnPlateau", kwargs)
+    opt_theirs, theirs = _schedule(pt, pt.optim, "SGD", "ReduceLROnPlateau", kwargs)
+    for i, m in enumerate(metrics):
+        if i == resume:
+            opt_ours, ours = _schedule(mt, optim, "SGD", "ReduceLROnPlateau", kwargs,
+                                       (opt_ours.state_dict(), ours.state_dict()))
+            opt_theirs, theirs = _schedule(pt, pt.optim, "SGD", "ReduceLROnPlateau", kwargs,
+                                           (opt_theirs.state_dict(), theirs.state_dict()))
+        ours.step(m)
+        theirs.step(m)
+        assert ours.get_last_lr() == pytest.approx(theirs.get_last_lr(), rel=1e-12, abs=1e-15)
+        assert ours.num_bad_epochs == theirs.num_bad_epochs
+        assert ours.cooldown_counter == theirs.cooldown_counter
