@@ -149,6 +149,11 @@ def test_reductions_of_0d_and_empty_tensors_as_pytorch(device):
         values, indices = op()
         assert values.item() == 2.5 and indices.item() == 0 and values.shape == ()
     assert t.prod(0).item() == 2.5
+    for op in (lambda: t.argmax(0, keepdim=True), lambda: t.argmin(-1, keepdim=True),
+               lambda: t.max(0, keepdim=True)[1], lambda: t.sum(0, keepdim=True)):
+        assert op().shape == ()  # a 0-d tensor's dim 0 keeps no dimension to keep
+    with pytest.raises(IndexError, match="argmax: dimension out of range"):
+        t.argmax(1)
     e = torch.zeros(0, 3, device=device)
     values, indices = e.max(dim=1)
     assert list(values.shape) == [0] and list(indices.shape) == [0]

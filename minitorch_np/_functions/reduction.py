@@ -357,6 +357,9 @@ def _arg_extremum(name, fn, refuse_bool=True):
             raise RuntimeError(f"{name}(): does not support bool input (as in PyTorch; "
                                "convert it first, e.g. x.long())")
         xp = x._device.backend.xp
+        if dim is not None and x.ndim == 0:  # dim 0 or -1 of a 0-d tensor: it stays 0-d
+            _wrap_dim(name, dim, 0)
+            dim = None
         with device_guard(x):
             if dim is None:
                 out = getattr(xp, fn)(x._data.reshape(-1))
