@@ -321,7 +321,7 @@ def _averaging_matrix(size: int, out: int, like: Tensor) -> Tensor:
     """(out, size): row i averages bin i."""
     rows = [[1.0 / (end - start) if start <= j < end else 0.0 for j in range(size)]
             for start, end in _bins(size, out)]
-    return tensor(rows, dtype=like.dtype, device=like.device)
+    return tensor(rows, dtype=like.dtype, device=like.device).reshape(out, size)  # (out: 0)
 
 
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
@@ -330,7 +330,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     Output (i, j) averages the input rows ⌊i·H/out_h⌋ … ⌈(i+1)·H/out_h⌉ − 1 and the columns
     likewise (bins may overlap). ``output_size=1`` is global average pooling, the
     one-before-last layer of residual networks (lecture 000, "Residual networks"). None in
-    `output_size` keeps that input size.
+    `output_size` keeps that input size; 0 gives an empty output, as in PyTorch.
 
     Implemented as a mean (1×1), an average pooling (when the bins tile the input), or in
     general two matrix products ``A_h · x · A_wᵀ`` with averaging matrices.
@@ -343,10 +343,10 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
                         f"{output_size!r}")
     h, w = x.shape[-2:]
     oh, ow = (h if sizes[0] is None else sizes[0]), (w if sizes[1] is None else sizes[1])
-    oh, ow = _ntuple("adaptive_avg_pool2d", "output_size", (oh, ow), 2, 1)
+    oh, ow = _ntuple("adaptive_avg_pool2d", "output_size", (oh, ow), 2, 0)
     if (oh, ow) == (1, 1):
         return x.mean((-2, -1), keepdim=True)
-    if h % oh == 0 and w % ow == 0:
+    if oh and ow and h % oh == 0 and w % ow == 0:
         return avg_pool2d(x, (h // oh, w // ow))
     out = x
     if ow != w:
@@ -395,6 +395,10 @@ def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
 def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
     """1-D adaptive average pooling: (N, C, L) → (N, C, output_size)."""
     x = _as_2d("adaptive_avg_pool1d", input)
-    size = output_size[0] if isinstance(output_size, list | tuple) else output_size
+    size = output_size[0] if isinstance(output_size, list | tuple) and len(output_size) == 1 \
+        else output_size
+    if not isinstance(size, int) or isinstance(size, bool):  # (None keeps a size in 2-D only)
+        raise TypeError(f"adaptive_avg_pool1d: output_size must be an int or a tuple of one "
+                        f"int, got {output_size!r}")
     return adaptive_avg_pool2d(x, (1, size)).squeeze(-2)
 

@@ -10,6 +10,7 @@ existing differentiable ops (so autograd derives their gradients of any order).
 from __future__ import annotations
 
 from .._creation import full, tensor
+from .._dtype import int64
 from .._functions.activation import (elu, elu_, gelu, leaky_relu, leaky_relu_, log_softmax,
                                      relu, relu_, sigmoid, softmax, softplus, tanh)
 from .._functions.dropout import dropout
@@ -144,10 +145,10 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     with device_guard(t):  # array work on the tensor's own GPU
         if raw.size and bool((raw < 0).any()):
             raise RuntimeError("one_hot: Class values must be non-negative.")
+        if raw.size == 0 and num_classes <= 0:
+            raise RuntimeError("one_hot: Can not infer total number of classes from empty "
+                               "tensor.")
         if num_classes == -1:
-            if raw.size == 0:
-                raise RuntimeError("one_hot: Can not infer total number of classes from empty "
-                                   "tensor.")
             num_classes = int(raw.max()) + 1
         elif raw.size and bool((raw >= num_classes).any()):
             raise RuntimeError("one_hot: Class values must be smaller than num_classes.")
@@ -185,7 +186,7 @@ def pad(input: Tensor, pad: tuple[int, ...] | list[int], mode: str = "constant",
             x = _pad_constant(x, dim, lo, hi, 0.0 if value is None else value)
         else:
             x = x.index_select(dim, tensor(_pad_indices(mode, x.shape[dim], lo, hi),
-                                           device=x.device))
+                                           dtype=int64, device=x.device))
     return x
 
 

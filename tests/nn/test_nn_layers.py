@@ -416,6 +416,11 @@ def test_one_hot(device):
         F.one_hot(t, 2)
     with pytest.raises(RuntimeError, match="non-negative"):
         F.one_hot(torch.tensor([-1]))
+    empty = torch.zeros(0, 2, dtype=torch.int64, device=device)
+    assert F.one_hot(empty, 3).shape == (0, 2, 3)
+    for classes in (-1, 0):  # nothing to count classes from, and none asked for
+        with pytest.raises(RuntimeError, match="Can not infer total number of classes"):
+            F.one_hot(empty, classes)
 
 
 @pytest.mark.parametrize("mode, np_mode", [("constant", "constant"), ("reflect", "reflect"),
@@ -451,6 +456,8 @@ def test_pad_circular_crops_before_it_wraps(device):
     assert gradcheck(lambda t: F.pad(t, (-1, 3), mode="circular"), (t,))
     with pytest.raises(ValueError, match="must not exceed the dimension size"):
         F.pad(x, (-2, 3), mode="circular")
+    # cropped to nothing, nothing to wrap: an empty result (the indices were a float array)
+    assert tuple(F.pad(x, (0, -4), mode="circular").shape) == (1, 1, 0)
 
 
 def test_normalize(device):

@@ -224,6 +224,22 @@ def test_adaptive_avg_pool2d(size, device):
     assert gradcheck(lambda t: F.adaptive_avg_pool2d(t, size), (xt,))
 
 
+def test_adaptive_avg_pool_to_nothing_and_its_refusals(device):
+    x = torch.randn(2, 3, 4, 5, device=device, requires_grad=True)
+    for size, shape in (((0, 7), (2, 3, 0, 7)), ((3, 0), (2, 3, 3, 0)), (0, (2, 3, 0, 0))):
+        y = F.adaptive_avg_pool2d(x, size)
+        assert tuple(y.shape) == shape  # empty, as PyTorch's; its gradient is zero
+        y.sum().backward()
+        assert not to_host(x.grad).any()
+    v = torch.randn(2, 3, 5, device=device)
+    assert tuple(F.adaptive_avg_pool1d(v, 0).shape) == (2, 3, 0)
+    for size in (None, (None,), 2.0):  # None keeps a size in 2-D only, as in PyTorch
+        with pytest.raises(TypeError, match="adaptive_avg_pool1d: output_size must be an int"):
+            F.adaptive_avg_pool1d(v, size)
+    with pytest.raises(RuntimeError, match="output_size must be >= 0"):
+        F.adaptive_avg_pool1d(v, -1)
+
+
 def test_global_average_pooling_is_the_mean(device):
     x = torch.randn(2, 4, 5, 5, device=device)
     y = nn.AdaptiveAvgPool2d(1)(x)
