@@ -86,6 +86,7 @@ def _reduction_case(draw):
     return name, values.reshape(shape), dim, keepdim
 
 
+@pytest.mark.filterwarnings("ignore:.*degrees of freedom is <= 0:UserWarning")  # (PyTorch's)
 @settings(max_examples=400, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(case=_reduction_case(), seed=st.integers(0, 2 ** 16))
