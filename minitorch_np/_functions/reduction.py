@@ -31,6 +31,14 @@ def _spread(g: Tensor, shape, dims) -> Tensor:
     return g.reshape(_keep_shape(shape, dims)).expand(shape)
 
 
+def _add_reduce(xp, x, dims, keepdim, dtype=None):
+    """``x.sum(...)`` as the ufunc's reduce, which is what ndarray.sum runs: called from here,
+    a float error (+inf + −inf) is reported from this module, whose such warnings the
+    backend silences (PyTorch's float ops never warn), not from NumPy's own ``_methods``.
+    (CuPy's add.reduce is its sum.)"""
+    return xp.add.reduce(x, axis=dims, dtype=dtype, keepdims=keepdim)
+
+
 def _count(shape, dims) -> int:
     n = 1
     for i, s in enumerate(shape):
@@ -46,7 +54,7 @@ class Sum(ArrayFunction):
     @staticmethod
     def forward(ctx, x, dims, keepdim, dtype=None):
         ctx.in_shape, ctx.dims = x.shape, dims
-        return x.sum(axis=dims, keepdims=keepdim, dtype=dtype)
+        return _add_reduce(ctx.xp, x, dims, keepdim, dtype)
 
     @staticmethod
     def backward(ctx, g):
@@ -64,7 +72,9 @@ class Mean(ArrayFunction):
             # from its own module, where the backend's filter of such warnings cannot see)
             shape = x.sum(axis=dims, keepdims=keepdim).shape
             return ctx.xp.full(shape, float("nan"), dtype=x.dtype)
-        return x.mean(axis=dims, keepdims=keepdim)
+        wide = "float32" if x.dtype == "float16" else None  # (as NumPy's mean: a float16
+        total = _add_reduce(ctx.xp, x, dims, keepdim, wide)  # sum would overflow at 65 504)
+        return (total / _count(x.shape, dims)).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
