@@ -96,14 +96,16 @@ def test_special_values_give_inf_and_nan_without_numpy_warnings():
         "for d in ('cpu', 'fakegpu:1'):",
         "    zero = torch.zeros(1, device=d)",
         "    infs = torch.tensor([float('inf'), -float('inf')], device=d)",
+        "    d1 = torch.tensor([0.0, 1.0], device=d)  # (inf, 0): their product is nan",
         "    values = [zero.log(), (zero + 1) / zero, (zero - 1).sqrt(), (zero + 1000).exp(),",
-        "              zero / zero, infs.sum(), infs.mean()]",
+        "              zero / zero, infs.sum(), infs.mean(), (infs.abs() * (1 - d1)).prod(),",
+        "              torch.nn.functional.layer_norm(infs, (2,)).sum()]",
         "    print([v.cpu().item() for v in values])",
         "np.log(np.zeros(1))  # the user's own NumPy call still warns",
     ])
-    assert run.stdout.splitlines() == ["[-inf, inf, nan, inf, nan, nan, nan]"] * 2
+    assert run.stdout.splitlines() == ["[-inf, inf, nan, inf, nan, nan, nan, nan, nan]"] * 2
     warned = [line for line in run.stderr.splitlines() if "RuntimeWarning" in line]
-    assert len(warned) == 1 and warned[0].startswith("<string>:8: RuntimeWarning: divide by zero")
+    assert len(warned) == 1 and warned[0].startswith("<string>:10: RuntimeWarning: divide by zero")
 
 
 def test_float_floor_division_is_pythons(device):

@@ -30,6 +30,7 @@ from .._grad_mode import is_grad_enabled, no_grad
 from .._tensor import Tensor
 from ..autograd.function import ArrayFunction
 from .operands import tensor_arg
+from .reduction import mean_array
 
 __all__ = ["batch_norm", "layer_norm"]
 
@@ -44,7 +45,7 @@ def _sum_of_products(xp, a, b, dims):
 
 def _moments(xp, x, dims):
     """Mean, biased variance and x − mean over `dims` (two passes: numerically stable)."""
-    mean = x.mean(axis=dims, keepdims=True)
+    mean = mean_array(xp, x, dims, True)
     centered = x - mean
     count = x.size // mean.size
     var = _sum_of_products(xp, centered, centered, dims) * (1.0 / count)

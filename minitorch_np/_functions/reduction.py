@@ -39,6 +39,14 @@ def _add_reduce(xp, x, dims, keepdim, dtype=None):
     return xp.add.reduce(x, axis=dims, dtype=dtype, keepdims=keepdim)
 
 
+def mean_array(xp, x, dims, keepdim):
+    """``x.mean(...)`` by `_add_reduce` (float16 summed in float32, as NumPy's mean does: a
+    float16 sum overflows at 65 504)."""
+    wide = "float32" if x.dtype == "float16" else None
+    total = _add_reduce(xp, x, dims, keepdim, wide)
+    return (total / _count(x.shape, dims)).astype(x.dtype, copy=False)
+
+
 def _count(shape, dims) -> int:
     n = 1
     for i, s in enumerate(shape):
@@ -72,9 +80,7 @@ class Mean(ArrayFunction):
             # from its own module, where the backend's filter of such warnings cannot see)
             shape = x.sum(axis=dims, keepdims=keepdim).shape
             return ctx.xp.full(shape, float("nan"), dtype=x.dtype)
-        wide = "float32" if x.dtype == "float16" else None  # (as NumPy's mean: a float16
-        total = _add_reduce(ctx.xp, x, dims, keepdim, wide)  # sum would overflow at 65 504)
-        return (total / _count(x.shape, dims)).astype(x.dtype, copy=False)
+        return mean_array(ctx.xp, x, dims, keepdim)
 
     @staticmethod
     def backward(ctx, g):
@@ -111,7 +117,7 @@ class Prod(ArrayFunction):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         xp = ctx.xp
-        y = x.prod(axis=dims, keepdims=True)
+        y = xp.multiply.reduce(x, axis=dims, keepdims=True)  # (not x.prod: see _add_reduce)
         ctx.in_shape, ctx.dims = x.shape, dims
         ctx.has_zero = bool((x == 0).any())
         out = y if keepdim else xp.squeeze(y, axis=dims) if dims is not None else y.reshape(())
@@ -141,8 +147,9 @@ def _prod_of_others(xp, x, dims):
     moved = xp.moveaxis(x, axes, tuple(range(len(axes))))
     flat = moved.reshape((-1,) + moved.shape[len(axes):])
     ones = xp.ones_like(flat[:1])  # (follows flat's device, unlike xp.ones)
-    left = xp.cumprod(xp.concatenate([ones, flat[:-1]]), axis=0)
-    right = xp.flip(xp.cumprod(xp.flip(xp.concatenate([flat[1:], ones]), 0), axis=0), 0)
+    # (the cumprod method: xp.cumprod reports float errors from NumPy's fromnumeric module)
+    left = xp.concatenate([ones, flat[:-1]]).cumprod(axis=0)
+    right = xp.flip(xp.flip(xp.concatenate([flat[1:], ones]), 0).cumprod(axis=0), 0)
     out = (left * right).reshape(moved.shape)
     return xp.moveaxis(out, tuple(range(len(axes))), axes)
 
