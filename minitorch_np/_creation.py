@@ -192,10 +192,11 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = Fal
                         f"{type(size).__name__}")
     if dtype is None:
         dtype = _dtype.scalar_dtype(fill_value)
-    elif not to_dtype(dtype, "full").is_floating_point and isinstance(fill_value, float) \
-            and not fill_value.is_integer():
-        raise TypeError(f"full: refusing to truncate the non-integer fill value {fill_value} "
-                        f"to {to_dtype(dtype)}")
+    elif not to_dtype(dtype, "full").is_floating_point:
+        if isinstance(fill_value, float) and not fill_value.is_integer():
+            raise TypeError(f"full: refusing to truncate the non-integer fill value "
+                            f"{fill_value} to {to_dtype(dtype)}")
+        fill_value = _as_integer_of("full", fill_value, to_dtype(dtype))
     return _filled("full", (tuple(size),), fill_value, dtype, device, requires_grad)
 
 
@@ -251,12 +252,29 @@ def arange(start, end=None, step=1, *, dtype=None, device=None,
     if dtype is None:
         ints = all(isinstance(v, int) for v in (start, end, step))
         dtype = _dtype.int64 if ints else get_default_dtype()
-    dt = to_dtype(dtype, "arange")
+    dt = _not_bool(to_dtype(dtype, "arange"), "arange")
     if dt.is_floating_point:
         array = np.arange(start, end, step, dtype=np.float64)
     else:
         array = _integer_arange(start, end, step, dt)
     return _from_host(array.astype(dt.numpy), device, requires_grad)
+
+
+def _as_integer_of(op: str, value, dt):
+    """A Python number as a value of the integer `dt`, PyTorch's way: refused where it does not
+    fit (`_check_fits`: a negative int wraps into an unsigned dtype, -1 is 255 in uint8, a
+    negative float does not), else truncated toward zero."""
+    if dt is _dtype.bool or isinstance(value, bool):
+        return value
+    _check_fits(np.array(value), dt, op)
+    return int(np.array(int(value)).astype(dt.numpy))
+
+
+def _not_bool(dt, op: str):
+    if dt is _dtype.bool:  # (a range of bools: PyTorch has no kernel for it either)
+        raise RuntimeError(f"{op}: not implemented for {dt}; make the range in an integer "
+                           "dtype and compare it (e.g. arange(n) != 0)")
+    return dt
 
 
 def _integer_arange(start, end, step, dt) -> np.ndarray:
@@ -277,11 +295,35 @@ def _integer_arange(start, end, step, dt) -> np.ndarray:
 
 def linspace(start, end, steps: int, *, dtype=None, device=None,
              requires_grad: bool = False) -> Tensor:
+    """`steps` values from `start` to `end`, both included, evenly spaced.
+
+    As PyTorch computes them: the first half as start + i·step, the second half back from the
+    end, end − (steps − 1 − i)·step, so that both ends are exact. An integer dtype takes the
+    bounds converted first (``linspace(0, 1.5, 4, dtype=int64)`` is [0, 0, 0, 1]).
+    """
+    start, end = _number("linspace", "start", start), _number("linspace", "end", end)
     steps = int_arg("linspace", steps, "steps")
     if steps < 0:
         raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
     dt = to_dtype(dtype, "linspace") if dtype is not None else get_default_dtype()
-    return _from_host(np.linspace(start, end, steps).astype(dt.numpy), device, requires_grad)
+    if steps > 1:
+        _not_bool(dt, "linspace")
+    if dt is _dtype.bool:  # (one step at most, see above)
+        start, end = bool(start), bool(end)
+    elif not dt.is_floating_point and steps:  # (truncated, as arange's bounds; one step
+        start = _as_integer_of("linspace", start, dt)  # is the start alone, end unused)
+        end = _as_integer_of("linspace", end, dt) if steps > 1 else start
+    i = np.arange(steps)
+    step = (end - start) / max(steps - 1, 1)
+    # PyTorch's kernel rounds each a + step·k once (a fused multiply-add); the product in
+    # long double, exact for these k, does the same where the platform has one — it decides
+    # which side of an integer a value falls (linspace(-3, 1, 7, dtype=int64)[3] is 0)
+    wide = np.longdouble
+    values = np.where(i < steps // 2, wide(start) + wide(step) * i,
+                      wide(end) - wide(step) * (steps - 1 - i)).astype(np.float64)
+    if steps == 1:
+        values = np.array([start], dtype=np.float64)
+    return _from_host(values.astype(dt.numpy), device, requires_grad)
 
 
 def eye(n: int, m: int | None = None, *, dtype=None, device=None,
@@ -340,6 +382,8 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
         raise TypeError("randint: missing 'high'")
     if low >= high:
         raise RuntimeError(f"randint: expected low < high, got low={low}, high={high}")
+    if dtype is not None:
+        _randint_bounds(to_dtype(dtype, "randint"), low, high)
     if requires_grad and not to_dtype(dtype or _dtype.int64, "randint").is_floating_point:
         raise RuntimeError("randint: only Tensors of floating point dtype can require "
                            "gradients (pass a floating dtype=)")
@@ -350,6 +394,18 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
     if dtype is not None:
         t = t.to(dtype=dtype)
     return t.requires_grad_() if requires_grad else t
+
+
+def _randint_bounds(dt, low, high) -> None:
+    """As PyTorch: `low` and `high` − 1 must be values of an integer (or bool) `dt`."""
+    if dt.is_floating_point:
+        return
+    info = np.iinfo(dt.numpy) if dt is not _dtype.bool else None
+    lo, hi = (0, 1) if info is None else (int(info.min), int(info.max))
+    for name, value in (("from", low), ("to - 1", high - 1)):
+        if not lo <= value <= hi:
+            raise RuntimeError(f"randint: {name} = {value} is out of bounds for {dt} (whose "
+                               f"values are {lo} … {hi})")
 
 
 def randperm(n: int, *, generator=None, dtype=None, device=None) -> Tensor:

@@ -747,3 +747,43 @@ def test_randint_requires_grad_needs_a_floating_dtype(device):
     assert to_host(after_error).tolist() == to_host(again).tolist()
     t = torch.randint(0, 5, (3,), dtype=torch.float32, device=device, requires_grad=True)
     assert t.requires_grad and t.is_leaf and t.dtype == torch.float32
+
+
+def test_ranges_of_bools_are_refused_as_in_pytorch(device):
+    with pytest.raises(RuntimeError, match="arange: not implemented for minitorch_np.bool"):
+        torch.arange(3, dtype=torch.bool, device=device)
+    with pytest.raises(RuntimeError, match="linspace: not implemented"):
+        torch.linspace(0, 1, 2, dtype=torch.bool, device=device)
+    # no range to make: PyTorch answers these, and so do we
+    assert torch.linspace(0, 1, 0, dtype=torch.bool, device=device).shape == (0,)
+    assert to_host(torch.linspace(0.1, 1, 1, dtype=torch.bool, device=device)).tolist() == [True]
+
+
+@pytest.mark.parametrize("args, dtype, expected", [
+    ((0, 1.5, 4), torch.int64, [0, 0, 0, 1]),             # the bounds truncated first
+    ((-3, 1, 7), torch.int64, [-3, -2, -1, 0, 0, 0, 1]),   # 1 − 3·(2/3) rounded once: −0.99…
+    ((-1, 0, 3), torch.uint8, [255, 127, 0]),              # -1 wraps into uint8, as PyTorch
+    ((10, 0, 4), torch.int32, [10, 6, 3, 0]),
+    ((-3.0, 1.0, 8), torch.float64, [-3.0, -2.428571428571429, -1.8571428571428572,
+                                     -1.2857142857142858, -0.7142857142857142,
+                                     -0.1428571428571428, 0.4285714285714286, 1.0]),
+])
+def test_linspace_values_are_pytorchs(device, args, dtype, expected):
+    """PyTorch's printed values: each half computed from its own end, rounded once."""
+    assert to_host(torch.linspace(*args, dtype=dtype, device=device)).tolist() == expected
+
+
+def test_integer_fill_values_fit_their_dtype_as_in_pytorch(device):
+    assert to_host(torch.full((2,), -1, dtype=torch.uint8, device=device)).tolist() == [255] * 2
+    for value in (300, -256):
+        with pytest.raises(RuntimeError, match="cannot be converted to type"):
+            torch.full((2,), value, dtype=torch.uint8, device=device)
+    with pytest.raises(RuntimeError, match="linspace: value -0.3 cannot be converted"):
+        torch.linspace(0, -0.3, 2, dtype=torch.uint8, device=device)
+
+
+def test_randint_bounds_must_fit_the_dtype(device):
+    assert torch.randint(0, 256, (50,), dtype=torch.uint8, device=device).dtype == torch.uint8
+    for low, high in ((-1, 0), (0, 257)):
+        with pytest.raises(RuntimeError, match="out of bounds for minitorch_np.uint8"):
+            torch.randint(low, high, (2,), dtype=torch.uint8, device=device)
