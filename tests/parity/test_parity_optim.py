@@ -117,11 +117,14 @@ def test_drawn_options_match_pytorch(device, name, data):
         kwargs["nesterov"] = True
     # in float64, where the two agree but for roundings: the rules themselves are compared
     # (in float32 PyTorch's fused multiply-adds differ by ulps, which momentum accumulates)
-    _same_steps(device, name, kwargs, np.float64)
+    resume = data.draw(st.none() | st.integers(1, STEPS - 1), label="resumed before step")
+    _same_steps(device, name, kwargs, np.float64, resume)
 
 
-def _same_steps(device, name, kwargs, dtype=np.float32):
-    """STEPS steps of both optimizers on the same gradients: parameters, state, groups."""
+def _same_steps(device, name, kwargs, dtype=np.float32, resume=None):
+    """STEPS steps of both optimizers on the same gradients: parameters, state, groups. With
+    `resume`, both are saved before that step and replaced by new optimizers loaded from
+    their state dicts, as from a checkpoint."""
     inits, scales, targets = _problem()
     inits = [x.astype(dtype) for x in inits]
     tolerance = ({"rtol": 1e-6, "atol": 5e-7} if dtype == np.float32 else
@@ -132,7 +135,13 @@ def _same_steps(device, name, kwargs, dtype=np.float32):
     opt_theirs = getattr(pt.optim, name)(_groups(pt, theirs, pt.tensor), **kwargs)
 
     sign = -1 if kwargs.get("maximize") else 1  # maximize the concave -f
-    for _ in range(STEPS):
+    for step in range(STEPS):
+        if step == resume:
+            saved_ours, saved_theirs = opt_ours.state_dict(), opt_theirs.state_dict()
+            opt_ours = getattr(optim, name)(_groups(mt, ours, mt.tensor), **kwargs)
+            opt_theirs = getattr(pt.optim, name)(_groups(pt, theirs, pt.tensor), **kwargs)
+            opt_ours.load_state_dict(saved_ours)
+            opt_theirs.load_state_dict(saved_theirs)
         for p, q, s, t in zip(ours, theirs, scales, targets):
             g = sign * _gradient(q.detach().numpy(), s, t).astype(dtype)  # PyTorch's
             p.grad = mt.tensor(g, device=device)
