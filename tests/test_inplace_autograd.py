@@ -301,3 +301,34 @@ def test_a_detached_tensor_is_values_not_a_stale_view(device):
     np.testing.assert_allclose(to_host(x.grad), 6.0 * np.array(XS))
     assert values._version == y._version == 1
 
+
+
+def test_nodes_keep_only_what_the_gradients_need_as_pytorch(device):
+    """An in-place op on a tensor without grad saves nothing for that tensor's gradient, and
+    x ** 2 keeps x, not its output: later in-place changes of those leave backward working
+    (both raised "modified by an inplace operation" before, where PyTorch computes)."""
+    x = torch.tensor([1.0, 2.0], device=device, requires_grad=True)
+    w = torch.tensor([3.0, 4.0], device=device)
+    w.mul_(x)  # d/dx needs w's old value only, not x
+    with torch.no_grad():
+        x.add_(1.0)
+    w.sum().backward()
+    assert to_host(x.grad).tolist() == [3.0, 4.0]
+    x.grad = None
+    y = x ** 2
+    y.add_(0.5)
+    y.sum().backward()
+    assert to_host(x.grad).tolist() == [4.0, 6.0]  # 2x, x being 2 and 3 now
+
+
+def test_in_place_through_a_view_made_before_its_base_joined_the_graph_is_refused(device):
+    """PyTorch rebuilds such a view's graph and records the op; unrecorded here, it would
+    change the base's values behind its graph."""
+    x = torch.ones(2, 3, device=device, requires_grad=True)
+    w = torch.ones(2, 3, device=device) * 2
+    v = w.reshape(-1)
+    w.mul_(x)
+    with pytest.raises(RuntimeError, match="relu_: this tensor is a view .* does not rebuild"):
+        v.relu_()
+    with torch.no_grad():  # an update outside the graph stays allowed
+        v.relu_()

@@ -133,7 +133,9 @@ class Pow(ArrayFunction):
             y = y.astype(xp.result_type(a, b), copy=False)
         else:
             y = a ** b
-        ctx.save_for_backward(a, b, y)
+        # y only for the exponent's gradient (as PyTorch: x ** 2 keeps x, so a later
+        # in-place change of its output leaves the gradient computable)
+        ctx.save_for_backward(a, b, y if ctx.needs_input_grad[1] else None)
         return y
 
     @staticmethod

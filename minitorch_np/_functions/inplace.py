@@ -25,6 +25,15 @@ def _records(op: str, t: Tensor, others) -> bool:
     """Whether this in-place op must be recorded; refuses the cases PyTorch refuses."""
     if not _grad_state.enabled:
         return False
+    base = t._base
+    if base is not None and base.grad_fn is not None and t._counter.value != t._view_version:
+        # the base joined a graph (or changed in it) after this view was made: PyTorch
+        # would rebuild the view's grad_fn and record this op; unrecorded, it would change
+        # the base's values behind its graph
+        raise RuntimeError(f"{op}: this tensor is a view of a tensor that was modified in "
+                           "place after the view was made; minitorch_np does not rebuild a "
+                           "view's graph, so this change would escape it. Take the view again "
+                           "after the in-place operation, or use torch.no_grad().")
     involved = t._requires_grad or any(isinstance(o, Tensor) and o._requires_grad for o in others)
     if not involved:
         return False
@@ -61,8 +70,10 @@ def _write(op: str, t: Tensor, array) -> None:
 def apply_inplace(op: str, t: Tensor, fn, *others) -> Tensor:
     """``t ← fn(t, *others)`` in place; `fn` is the out-of-place op."""
     if _records(op, t, others):
-        with device_guard(t):
-            snapshot = Tensor._make(t._data.copy(), t._device, True, t.grad_fn, t._output_nr)
+        with device_guard(t):  # (t's old value; no gradient for it if t had none: a node
+            # then saves only what the others' gradients need, as PyTorch's does)
+            snapshot = Tensor._make(t._data.copy(), t._device, t._requires_grad, t.grad_fn,
+                                    t._output_nr)
         result = fn(snapshot, *others)
         _check_result_dtype(op, t, from_numpy_dtype(result._data.dtype))
         result = cast_to(result, from_numpy_dtype(t._data.dtype))
