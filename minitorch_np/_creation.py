@@ -313,16 +313,16 @@ def linspace(start, end, steps: int, *, dtype=None, device=None,
     elif not dt.is_floating_point and steps:  # (truncated, as arange's bounds; one step
         start = _as_integer_of("linspace", start, dt)  # is the start alone, end unused)
         end = _as_integer_of("linspace", end, dt) if steps > 1 else start
-    i = np.arange(steps)
-    step = (end - start) / max(steps - 1, 1)
-    # PyTorch's kernel rounds each a + step·k once (a fused multiply-add); the product in
-    # long double, exact for these k, does the same where the platform has one — it decides
-    # which side of an integer a value falls (linspace(-3, 1, 7, dtype=int64)[3] is 0)
-    wide = np.longdouble
-    values = np.where(i < steps // 2, wide(start) + wide(step) * i,
-                      wide(end) - wide(step) * (steps - 1 - i)).astype(np.float64)
-    if steps == 1:
-        values = np.array([start], dtype=np.float64)
+    if steps < 2:
+        values = np.full(steps, start, dtype=np.float64)
+    else:
+        # PyTorch's kernel rounds each a + step·k once (a fused multiply-add); the product in
+        # long double, exact for these k, does the same where the platform has one — it
+        # decides which side of an integer a value falls (linspace(-3, 1, 7, dtype=int64)[3]
+        # is 0)
+        i, step, wide = np.arange(steps), (end - start) / (steps - 1), np.longdouble
+        values = np.where(i < steps // 2, wide(start) + wide(step) * i,
+                          wide(end) - wide(step) * (steps - 1 - i)).astype(np.float64)
     return _from_host(values.astype(dt.numpy), device, requires_grad)
 
 
