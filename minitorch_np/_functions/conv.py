@@ -445,12 +445,11 @@ class Conv2d(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         x, weight = ctx.saved_tensors
-        pads, stride, dilation, groups = ctx.args
         needs = ctx.needs_input_grad
         if is_grad_enabled():  # create_graph=True: the same formulas, recorded
             return _conv2d_backward_graph(g, x, weight, needs, *ctx.args)
         xp, g, x, weight = ctx.xp, g._data, x._data, weight._data
-        n, channels, h, w = x.shape
+        n, channels = x.shape[:2]
         out_ch, kernel, (oh, ow) = weight.shape[0], weight.shape[2:], g.shape[2:]
         rows = channels * kernel[0] * kernel[1]
         w2 = weight.reshape(out_ch, -1)
